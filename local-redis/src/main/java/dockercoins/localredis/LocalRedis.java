@@ -1,0 +1,162 @@
+package dockercoins.localredis;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.embedded.core.ExecutableProvider;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real redis-server process on 127.0.0.1, from the binary that the embedded-redis artifact ships
+ * on Maven Central, so that neither the local run nor the tests need Redis installed.
+ * Data is kept in an append-only file, so a {@link #stop()} then {@link #start()} loses nothing:
+ * tests use that to cut Redis off and bring it back.
+ */
+public final class LocalRedis implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger("local-redis");
+
+    private final int port;
+    private final Path dataDir;
+    private Process process;
+
+    private LocalRedis(int port, Path dataDir) {
+        this.port = port;
+        this.dataDir = dataDir;
+    }
+
+    /** Starts redis-server on {@code port} (0: any free port). */
+    public static LocalRedis start(int port) throws IOException {
+        LocalRedis redis = new LocalRedis(port == 0 ? freePort() : port, Files.createTempDirectory("dockercoins-redis"));
+        redis.start();
+        return redis;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /** (Re)starts the server on the same port, with the data it had. */
+    public synchronized void start() throws IOException {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        File binary = ExecutableProvider.newJarResourceProvider().get();
+        process = new ProcessBuilder(List.of(binary.getAbsolutePath(),
+            "--port", String.valueOf(port),
+            "--bind", "127.0.0.1",
+            "--dir", dataDir.toString(),
+            "--save", "",
+            "--appendonly", "yes",
+            "--appendfsync", "always"))
+            .redirectErrorStream(true)
+            .start();
+        awaitReady();
+    }
+
+    /** Stops the server (SIGTERM: Redis finishes writing its data and exits). */
+    public synchronized void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    /** Freezes the server (SIGSTOP): connections stay open but nothing answers, as with a hung node. */
+    public synchronized void freeze() {
+        signal("STOP");
+    }
+
+    /** Undoes {@link #freeze()}. */
+    public synchronized void thaw() {
+        signal("CONT");
+    }
+
+    @Override
+    public void close() {
+        thaw();
+        stop();
+        try (Stream<Path> files = Files.walk(dataDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            LOG.warn("could not remove {}: {}", dataDir, e.toString());
+        }
+    }
+
+    private void signal(String signal) {
+        if (process == null) {
+            return;
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).start();
+            kill.waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void awaitReady() throws IOException {
+        // redis-server says so on stdout; keep draining its output afterwards so it never blocks on a full pipe.
+        CompletableFuture<Void> ready = new CompletableFuture<>();
+        StringBuilder early = new StringBuilder();
+        Process started = process;
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(
+                new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = lines.readLine()) != null) {
+                    if (!ready.isDone()) {
+                        early.append(line).append('\n');
+                        if (line.contains("Ready to accept connections")) {
+                            ready.complete(null);
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                ready.completeExceptionally(e);
+            }
+            ready.completeExceptionally(new IOException("redis-server exited:\n" + early));
+        }, "local-redis-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            ready.get(20, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            process.destroyForcibly();
+            throw new IOException("redis-server did not start on port " + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dockercoins.rng;
+
+import dockercoins.shared.Env;
+import dockercoins.shared.Service;
+import dockercoins.shared.ServiceHttp;
+import dockercoins.shared.SimulatedWork;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.regex.Pattern;
+
+/** rng: {@code GET /{n}} answers n random bytes after the simulated work. */
+public final class Rng extends VerticleBase {
+
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("\\d{1,10}");
+
+    private final RngConfig config;
+    private final ServiceHttp http;
+    private final ServingQueue queue;
+    private final Counter bytesServed;
+
+    private Rng(RngConfig config, ServiceHttp http, ServingQueue queue, Counter bytesServed) {
+        this.config = config;
+        this.http = http;
+        this.queue = queue;
+        this.bytesServed = bytesServed;
+    }
+
+    public static void main(String[] args) {
+        Service.main("rng", Rng::deployment);
+    }
+
+    public static Service.Deployment deployment(Env env, ServiceHttp http) {
+        RngConfig config = RngConfig.from(env);
+        ServingQueue queue = new ServingQueue(config.concurrency());
+        Counter bytesServed = Counter.builder("dockercoins.rng.bytes")
+            .description("Random bytes served")
+            .register(http.registry());
+        Gauge.builder("dockercoins.rng.waiting.requests", queue, ServingQueue::waiting)
+            .description("Requests waiting for a place under RNG_CONCURRENCY")
+            .register(http.registry());
+        // One instance per core: the queue and counter are shared, so they stay per service.
+        return new Service.Deployment(config.describe(), Runtime.getRuntime().availableProcessors(),
+            () -> new Rng(config, http, queue, bytesServed));
+    }
+
+    @Override
+    public Future<?> start() {
+        Router router = http.router(vertx);
+        router.get("/").handler(http.banner("RNG"));
+        router.get("/:n").handler(this::randomBytes);
+        return http.listen(vertx, router);
+    }
+
+    private void randomBytes(RoutingContext rc) {
+        String n = rc.pathParam("n");
+        if (!WHOLE_NUMBER.matcher(n).matches()) {
+            ServiceHttp.reply(rc, 404, "not found: /" + n + " (ask for /{n} with n a whole number of bytes, 0 to "
+                + config.maxBytes() + ")");
+            return;
+        }
+        long count = Long.parseLong(n);
+        if (count > config.maxBytes()) {
+            ServiceHttp.reply(rc, 400, "n=" + count + " is over RNG_MAX_BYTES (" + config.maxBytes() + ")");
+            return;
+        }
+        Context context = vertx.getOrCreateContext();
+        queue.enter(() -> context.runOnContext(go -> serve(rc, (int) count)));
+    }
+
+    private void serve(RoutingContext rc, int count) {
+        if (rc.response().closed()) {
+            queue.leave();  // the client gave up while queued: its place goes to the next one
+            return;
+        }
+        rc.addEndHandler(done -> queue.leave());
+        SimulatedWork.delay(vertx, config.delayMs())
+            .compose(delayed -> SimulatedWork.compute(vertx, count, () -> RandomBytes.next(count)))
+            .onSuccess(bytes -> {
+                bytesServed.increment(count);
+                rc.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream").end(bytes);
+            })
+            .onFailure(rc::fail);
+    }
+}

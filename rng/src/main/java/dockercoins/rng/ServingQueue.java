@@ -1,0 +1,57 @@
+package dockercoins.rng;
+
+import java.util.ArrayDeque;
+import java.util.Queue;
+
+/**
+ * RNG_CONCURRENCY: at most {@code limit} requests are served at once, the rest wait in arrival
+ * order. With a limit of 1 this is the original rng's single-threaded bottleneck. Shared by every
+ * event loop of the service, hence the (short) lock.
+ */
+final class ServingQueue {
+
+    private final int limit;
+    private final Queue<Runnable> waiting = new ArrayDeque<>();
+    private int serving;
+
+    /** @param limit 0 for no limit */
+    ServingQueue(int limit) {
+        this.limit = limit;
+    }
+
+    /** Runs {@code serve} now if a place is free, else when one frees up; it must call {@link #leave()} once. */
+    void enter(Runnable serve) {
+        if (limit == 0) {
+            serve.run();
+            return;
+        }
+        synchronized (this) {
+            if (serving >= limit) {
+                waiting.add(serve);
+                return;
+            }
+            serving++;
+        }
+        serve.run();
+    }
+
+    void leave() {
+        if (limit == 0) {
+            return;
+        }
+        Runnable next;
+        synchronized (this) {
+            next = waiting.poll();
+            if (next == null) {
+                serving--;
+            }
+        }
+        if (next != null) {
+            next.run();
+        }
+    }
+
+    synchronized int waiting() {
+        return waiting.size();
+    }
+}

@@ -1,0 +1,161 @@
+package dockercoins.shared;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Deployable;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.BindException;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * Runs one service the same way everywhere (its own jar, the launcher, the tests):
+ * read the environment, start its own Vert.x with its own metrics, deploy, and stop gracefully.
+ */
+public final class Service {
+
+    /** How long in-flight work may take to finish on stop; well inside Kubernetes' 30 s grace period. */
+    public static final Duration GRACE = Duration.ofSeconds(20);
+
+    /** What a service deploys, decided from its environment (which is where a bad value is refused). */
+    @FunctionalInterface
+    public interface Factory {
+        Deployment create(Env env, ServiceHttp http);
+    }
+
+    /**
+     * @param settings  one line on what this instance will do, logged at start
+     * @param instances how many verticle instances (event loops) serve the port
+     */
+    public record Deployment(String settings, int instances, Supplier<? extends Deployable> verticle) {
+        public static Deployment single(String settings, Supplier<? extends Deployable> verticle) {
+            return new Deployment(settings, 1, verticle);
+        }
+    }
+
+    private Service() {
+    }
+
+    /** A service's main method: start from the process environment, stop on SIGTERM, exit 0. */
+    public static void main(String name, Factory factory) {
+        Logger log = LoggerFactory.getLogger(name);
+        RunningService running;
+        try {
+            running = start(name, Env.system(), factory).toCompletionStage().toCompletableFuture().get();
+        } catch (ExecutionException | InterruptedException e) {
+            log.error("cannot start: {}", startFailure(e.getCause() == null ? e : e.getCause()));
+            System.exit(e.getCause() instanceof BadConfigException ? 2 : 1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            running.stopAndWait();
+            // A JVM ended by SIGTERM exits 143; a graceful stop is a success, and says so.
+            Runtime.getRuntime().halt(0);
+        }, name + "-shutdown"));
+    }
+
+    public static Future<RunningService> start(String name, Env env, Factory factory) {
+        Logger log = LoggerFactory.getLogger(name);
+        ServiceMetrics metrics = new ServiceMetrics();
+        Deployment deployment;
+        ServiceHttp http;
+        try {
+            http = new ServiceHttp(name, env.port("PORT", 8080), env.flag("ACCESS_LOG", true), metrics);
+            deployment = factory.create(env, http);
+        } catch (BadConfigException e) {
+            metrics.close();
+            return Future.failedFuture(e);
+        }
+        Vertx vertx = Vertx.builder()
+            .with(metrics.vertxOptions())
+            .withMetrics(metrics.vertxMetricsFactory())
+            .build();
+        // A promise of no Vert.x context: on a failed start its listeners must not need the closed Vert.x.
+        Promise<RunningService> started = Promise.promise();
+        vertx.deployVerticle(deployment.verticle(), new DeploymentOptions().setInstances(deployment.instances()))
+            .onComplete(deployed -> {
+                if (deployed.succeeded()) {
+                    log.info("{} ready on port {} ({})", name, http.actualPort(), deployment.settings());
+                    started.complete(new RunningService(name, vertx, http, metrics));
+                } else {
+                    vertx.close();
+                    metrics.close();
+                    started.fail(deployed.cause());
+                }
+            });
+        return started.future();
+    }
+
+    /** One line that tells a user why start-up failed, without a stack trace for their mistake. */
+    public static String startFailure(Throwable failure) {
+        if (failure instanceof BindException) {
+            return "the port is already in use or cannot be bound (" + failure.getMessage() + "); set PORT to a free port";
+        }
+        return failure.getMessage() == null ? failure.toString() : failure.getMessage();
+    }
+
+    /** A started service: its port, metrics, and a graceful stop. */
+    public static final class RunningService {
+        private final String name;
+        private final Vertx vertx;
+        private final ServiceHttp http;
+        private final ServiceMetrics metrics;
+        private Future<Void> stopped;
+
+        private RunningService(String name, Vertx vertx, ServiceHttp http, ServiceMetrics metrics) {
+            this.name = name;
+            this.vertx = vertx;
+            this.http = http;
+            this.metrics = metrics;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        public int port() {
+            return http.actualPort();
+        }
+
+        public ServiceMetrics metrics() {
+            return metrics;
+        }
+
+        /**
+         * Readiness goes 503, new work is refused, work in flight finishes, then each verticle's own
+         * stop runs (the worker flushes its counts there) and the server closes.
+         */
+        public synchronized Future<Void> stop() {
+            if (stopped == null) {
+                Logger log = LoggerFactory.getLogger(name);
+                log.info("{} stopping: finishing work in flight", name);
+                long began = System.nanoTime();
+                stopped = http.drain(vertx, GRACE)
+                    .eventually(vertx::close)
+                    .onComplete(done -> {
+                        metrics.close();
+                        log.info("{} stopped in {} ms", name, (System.nanoTime() - began) / 1_000_000);
+                    });
+            }
+            return stopped;
+        }
+
+        /** For shutdown hooks and tests: stop and wait, bounded so the process always ends. */
+        public void stopAndWait() {
+            try {
+                stop().toCompletionStage().toCompletableFuture().get(GRACE.toSeconds() + 5, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                LoggerFactory.getLogger(name).warn("{} did not stop cleanly: {}", name, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

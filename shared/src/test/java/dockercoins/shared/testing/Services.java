@@ -1,0 +1,45 @@
+package dockercoins.shared.testing;
+
+import dockercoins.shared.Env;
+import dockercoins.shared.Service;
+import dockercoins.shared.Service.RunningService;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Starts a real service (its own Vert.x, real HTTP) for a test, on a free port unless PORT is given. */
+public final class Services {
+
+    private Services() {
+    }
+
+    public static RunningService start(String name, Service.Factory factory, Map<String, String> env) {
+        Map<String, String> vars = new HashMap<>();
+        vars.put("PORT", "0");
+        vars.put("ACCESS_LOG", "false");
+        vars.putAll(env);
+        try {
+            return Service.start(name, Env.of(vars), factory)
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("could not start " + name + ": " + e, e);
+        }
+    }
+
+    /** The failure message of a start that must fail. */
+    public static String startFailure(String name, Service.Factory factory, Map<String, String> env) {
+        Map<String, String> vars = new HashMap<>(Map.of("PORT", "0"));
+        vars.putAll(env);
+        try {
+            RunningService started = Service.start(name, Env.of(vars), factory)
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+            started.stopAndWait();
+            throw new AssertionError(name + " started although it should not have, with " + env);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return Service.startFailure(e.getCause());
+        } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
