@@ -5,6 +5,7 @@ import java.net.URISyntaxException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Configuration from environment variables, validated as it is read.
@@ -14,6 +15,8 @@ import java.util.Set;
 public final class Env {
 
     private final Map<String, String> vars;
+    /** Every variable a service asked for: lets tests hold compose.yaml and manifests against the code. */
+    private final Set<String> namesRead = ConcurrentHashMap.newKeySet();
 
     private Env(Map<String, String> vars) {
         this.vars = Map.copyOf(vars);
@@ -102,7 +105,13 @@ public final class Env {
         }
     }
 
+    /** The names of every variable read so far, set or not. */
+    public Set<String> namesRead() {
+        return Set.copyOf(namesRead);
+    }
+
     private String raw(String name) {
+        namesRead.add(name);
         String value = vars.get(name);
         return value == null || value.isBlank() ? null : value.trim();
     }
