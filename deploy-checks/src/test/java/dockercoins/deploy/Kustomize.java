@@ -1,0 +1,222 @@
+package dockercoins.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Kustomizations: followed by hand (every file they name, recursively), rendered by hand for the
+ * simple base (resources, labels, images), and rendered by the real kustomize when it is installed
+ * (kubectl kustomize) for everything with components, patches and generators.
+ */
+final class Kustomize {
+
+    /** What a kustomization here may say; anything else is a mistake or a feature to review first. */
+    private static final Set<String> KNOWN_KEYS =
+        Set.of("apiVersion", "kind", "resources", "components", "labels", "images", "patches", "configMapGenerator");
+
+    /** Everything a kustomization tree names. */
+    static final class Tree {
+        final Set<Path> kustomizations = new LinkedHashSet<>();
+        final Set<Path> resourceFiles = new LinkedHashSet<>();
+        final Set<Path> patchFiles = new LinkedHashSet<>();
+        final Set<Path> generatorFiles = new LinkedHashSet<>();
+    }
+
+    private Kustomize() {
+    }
+
+    static Path fileIn(Path dir) {
+        Path file = dir.resolve("kustomization.yaml");
+        assertTrue(Files.isRegularFile(file), "no kustomization.yaml in " + Repo.ROOT.relativize(dir));
+        return file;
+    }
+
+    /** A kustomization, checked for its kind and for keys this project does not use. */
+    static JsonNode read(Path dir, boolean component) {
+        JsonNode doc = Repo.yaml(fileIn(dir));
+        String where = Repo.ROOT.relativize(dir) + "/kustomization.yaml";
+        if (component) {
+            assertEquals("kustomize.config.k8s.io/v1alpha1", doc.path("apiVersion").asText(), where + " apiVersion");
+            assertEquals("Component", doc.path("kind").asText(), where + " is named in components: it must be a Component");
+        } else {
+            assertEquals("kustomize.config.k8s.io/v1beta1", doc.path("apiVersion").asText(), where + " apiVersion");
+            assertEquals("Kustomization", doc.path("kind").asText(), where + " kind");
+        }
+        doc.fieldNames().forEachRemaining(key -> {
+            if (key.equals("commonLabels")) {
+                fail(where + ": commonLabels rewrites selectors (immutable on a Deployment); use labels with includeSelectors: false");
+            }
+            assertTrue(KNOWN_KEYS.contains(key), where + ": unexpected key " + key);
+        });
+        return doc;
+    }
+
+    /** Follows resources, components, patches and generators from a kustomization, recursively. */
+    static Tree walk(Path dir) {
+        Tree tree = new Tree();
+        walk(dir.toAbsolutePath().normalize(), false, tree);
+        return tree;
+    }
+
+    /** The same, from a component. */
+    static Tree walkComponent(Path dir) {
+        Tree tree = new Tree();
+        walk(dir.toAbsolutePath().normalize(), true, tree);
+        return tree;
+    }
+
+    private static void walk(Path dir, boolean component, Tree tree) {
+        if (!tree.kustomizations.add(dir)) {
+            return;
+        }
+        JsonNode doc = read(dir, component);
+        for (JsonNode entry : doc.path("resources")) {
+            Path target = dir.resolve(entry.asText()).normalize();
+            if (Files.isDirectory(target)) {
+                walk(target, false, tree);
+            } else {
+                assertTrue(Files.isRegularFile(target), "resources: " + entry.asText() + " of " + Repo.ROOT.relativize(dir) + " does not exist");
+                tree.resourceFiles.add(target);
+            }
+        }
+        for (JsonNode entry : doc.path("components")) {
+            Path target = dir.resolve(entry.asText()).normalize();
+            assertTrue(Files.isDirectory(target), "components: " + entry.asText() + " of " + Repo.ROOT.relativize(dir) + " is not a directory");
+            walk(target, true, tree);
+        }
+        for (JsonNode patch : doc.path("patches")) {
+            assertTrue(patch.has("path"), Repo.ROOT.relativize(dir) + ": patches here are files (path:), found " + patch);
+            Path target = dir.resolve(patch.path("path").asText()).normalize();
+            assertTrue(Files.isRegularFile(target), "patch " + target + " does not exist");
+            tree.patchFiles.add(target);
+        }
+        for (JsonNode generator : doc.path("configMapGenerator")) {
+            for (JsonNode file : generator.path("files")) {
+                String source = file.asText().contains("=") ? file.asText().substring(file.asText().indexOf('=') + 1) : file.asText();
+                Path target = dir.resolve(source).normalize();
+                assertTrue(Files.isRegularFile(target), "configMapGenerator file " + target + " does not exist");
+                assertTrue(target.startsWith(dir), "kustomize reads no file outside its kustomization's directory: " + target);
+                tree.generatorFiles.add(target);
+            }
+        }
+    }
+
+    /**
+     * The base rendered by hand: its resources, the labels transformer (metadata, and pod templates
+     * when includeTemplates, never selectors) and the images transformer. Anything else is refused.
+     */
+    static List<JsonNode> renderSimple(Path dir) {
+        JsonNode doc = read(dir, false);
+        for (String unsupported : List.of("components", "patches", "configMapGenerator")) {
+            assertTrue(doc.path(unsupported).isMissingNode(),
+                "the hand-made rendering does not do " + unsupported + ": keep the base simple, or render it with kustomize");
+        }
+        List<JsonNode> objects = new ArrayList<>();
+        for (JsonNode entry : doc.path("resources")) {
+            Path target = dir.resolve(entry.asText()).normalize();
+            if (Files.isDirectory(target)) {
+                objects.addAll(renderSimple(target));
+            } else {
+                objects.addAll(Repo.yamlDocuments(Repo.read(target), Repo.ROOT.relativize(target).toString()));
+            }
+        }
+        for (JsonNode labels : doc.path("labels")) {
+            assertTrue(labels.path("includeSelectors").isBoolean() && !labels.path("includeSelectors").asBoolean(),
+                "labels must say includeSelectors: false: selectors stay app=<name>");
+            for (JsonNode object : objects) {
+                labels.path("pairs").properties().forEach(pair -> {
+                    ((ObjectNode) object.path("metadata")).withObjectProperty("labels").set(pair.getKey(), pair.getValue());
+                    JsonNode template = object.path("spec").path("template");
+                    if (labels.path("includeTemplates").asBoolean(false) && template.isObject()) {
+                        ((ObjectNode) template).withObjectProperty("metadata").withObjectProperty("labels").set(pair.getKey(), pair.getValue());
+                    }
+                });
+            }
+        }
+        for (JsonNode image : doc.path("images")) {
+            for (JsonNode object : objects) {
+                JsonNode podSpec = object.path("spec").path("template").path("spec");
+                for (String list : List.of("initContainers", "containers")) {
+                    for (JsonNode container : podSpec.path(list)) {
+                        String current = container.path("image").asText();
+                        String name = current.contains(":") ? current.substring(0, current.lastIndexOf(':')) : current;
+                        if (name.equals(image.path("name").asText())) {
+                            String newName = image.path("newName").asText(name);
+                            String newTag = image.has("newTag") ? image.path("newTag").asText()
+                                : current.substring(current.lastIndexOf(':') + 1);
+                            ((ObjectNode) container).put("image", newName + ":" + newTag);
+                        }
+                    }
+                }
+            }
+        }
+        return objects;
+    }
+
+    /** The real kustomize's rendering of a kustomization directory (kubectl kustomize, or kustomize build). */
+    static String render(Path dir) {
+        List<String> command = kustomizeCommand();
+        command.add(dir.toString());
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(false).start();
+            process.getOutputStream().close();
+            byte[] out = process.getInputStream().readAllBytes();
+            String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "kustomize did not finish");
+            assertEquals(0, process.exitValue(), String.join(" ", command) + " failed:\n" + err);
+            return new String(out, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new AssertionError("cannot run " + command + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A throw-away kustomization that puts the base and some components together. */
+    static Path overlay(Path tempDir, String name, List<String> components) throws IOException {
+        Path dir = Files.createDirectories(tempDir.resolve(name));
+        StringBuilder yaml = new StringBuilder("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n")
+            .append("resources:\n  - ").append(dir.relativize(Repo.path("manifests/base"))).append('\n');
+        if (!components.isEmpty()) {
+            // kustomize takes relative paths only
+            yaml.append("components:\n");
+            components.forEach(c -> yaml.append("  - ").append(dir.relativize(Repo.path("manifests/components/" + c))).append('\n'));
+        }
+        Files.writeString(dir.resolve("kustomization.yaml"), yaml);
+        return dir;
+    }
+
+    private static List<String> kustomizeCommand() {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (Files.isExecutable(Path.of(dir, "kustomize"))) {
+                return new ArrayList<>(List.of(Path.of(dir, "kustomize").toString(), "build"));
+            }
+            if (Files.isExecutable(Path.of(dir, "kubectl"))) {
+                return new ArrayList<>(List.of(Path.of(dir, "kubectl").toString(), "kustomize"));
+            }
+        }
+        String message = "neither kubectl nor kustomize is installed: the rendering of overlays and components is NOT checked";
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            fail(message + " — and CI must not skip it");
+        }
+        System.err.println("\n!!! " + message + " !!!\n");
+        Assumptions.abort(message);
+        return List.of();
+    }
+}
