@@ -149,34 +149,36 @@ class NetworkPoliciesTest {
     }
 
     private static boolean egressAllowed(List<NetworkPolicy> policies, Endpoint from, Endpoint to, int port, String protocol) {
-        if (!NAMESPACE.equals(from.namespace())) {
-            return true;  // these policies do not govern pods elsewhere
-        }
-        List<NetworkPolicy> selecting = selecting(policies, from, "Egress");
-        if (selecting.isEmpty()) {
-            return true;
-        }
-        for (NetworkPolicy policy : selecting) {
-            for (var rule : policy.getSpec().getEgress()) {
-                if (peersMatch(rule.getTo(), to) && portsMatch(rule.getPorts(), to, port, protocol)) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return sideAllows(policies, from, "Egress", to, to, port, protocol);
     }
 
     private static boolean ingressAllowed(List<NetworkPolicy> policies, Endpoint from, Endpoint to, int port, String protocol) {
-        if (!NAMESPACE.equals(to.namespace())) {
-            return true;
+        return sideAllows(policies, to, "Ingress", from, to, port, protocol);
+    }
+
+    /** A rule of either direction: the peers it names and the ports it opens. */
+    private record Rule(List<NetworkPolicyPeer> peers, List<NetworkPolicyPort> ports) {
+    }
+
+    /**
+     * Whether one side of a connection lets it through: a pod no policy of that direction selects
+     * is open; otherwise one rule of one selecting policy must name the peer and the port.
+     */
+    private static boolean sideAllows(List<NetworkPolicy> policies, Endpoint side, String direction, Endpoint peer,
+                                      Endpoint destination, int port, String protocol) {
+        if (!NAMESPACE.equals(side.namespace())) {
+            return true;  // these policies do not govern pods elsewhere
         }
-        List<NetworkPolicy> selecting = selecting(policies, to, "Ingress");
+        List<NetworkPolicy> selecting = selecting(policies, side, direction);
         if (selecting.isEmpty()) {
             return true;
         }
         for (NetworkPolicy policy : selecting) {
-            for (var rule : policy.getSpec().getIngress()) {
-                if (peersMatch(rule.getFrom(), from) && portsMatch(rule.getPorts(), to, port, protocol)) {
+            List<Rule> rules = direction.equals("Egress")
+                ? policy.getSpec().getEgress().stream().map(r -> new Rule(r.getTo(), r.getPorts())).toList()
+                : policy.getSpec().getIngress().stream().map(r -> new Rule(r.getFrom(), r.getPorts())).toList();
+            for (Rule rule : rules) {
+                if (peersMatch(rule.peers(), peer) && portsMatch(rule.ports(), destination, port, protocol)) {
                     return true;
                 }
             }
