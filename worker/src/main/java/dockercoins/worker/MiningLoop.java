@@ -148,7 +148,8 @@ final class MiningLoop {
             .connectTimeout(CONNECT_TIMEOUT_MS).idleTimeout(REQUEST_TIMEOUT_MS)
             .putHeader("Content-Type", "application/octet-stream")
             .sendBuffer(bytes)
-            .compose(response -> ok(response, "a SHA-256 in hex", body -> SHA256_HEX.matcher(body.toString()).matches()))
+            .compose(response -> ok(response, "a SHA-256 in hex",
+                body -> SHA256_HEX.matcher(body.toString()).matches()))
             .map(Buffer::toString));
     }
 

@@ -8,12 +8,15 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,6 +29,8 @@ final class Wallet {
     private static final Logger LOG = LoggerFactory.getLogger("worker");
     /** About 20 MB: hours of mining at workshop speeds. Past it, a coin is dropped (its hash still counts). */
     private static final int MAX_WAITING = 100_000;
+    /** Waiting coins are stored this many per round trip (pipelined, one HSET each). */
+    private static final int BATCH = 100;
 
     /** A coin to store; once an attempt failed, a later "already there" may be that attempt having landed after all. */
     private static final class Coin {
@@ -66,8 +71,7 @@ final class Wallet {
             hold(coin);
             return Future.succeededFuture();
         }
-        return store(coin).recover(failure -> {
-            coin.triedBefore = true;
+        return store(List.of(coin)).recover(failure -> {
             hold(coin);
             retryLater(failure);
             return Future.succeededFuture();
@@ -87,15 +91,26 @@ final class Wallet {
         return flushed.future();
     }
 
-    private Future<Void> store(Coin coin) {
-        return redis.send(Request.cmd(Command.HSET).arg(RedisKeys.WALLET).arg(coin.hex).arg(coin.bytes))
+    private Future<Void> store(List<Coin> coins) {
+        List<Request> hsets = new ArrayList<>(coins.size());
+        for (Coin coin : coins) {
+            hsets.add(Request.cmd(Command.HSET).arg(RedisKeys.WALLET).arg(coin.hex).arg(coin.bytes));
+        }
+        return redis.batch(hsets)
             .timeout(Worker.REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-            .map(created -> {
-                outage.succeeded();
-                if (created.toInteger() == 0 && !coin.triedBefore) {
-                    LOG.info("We already had that coin");
+            .transform(stored -> {
+                if (stored.failed()) {
+                    coins.forEach(coin -> coin.triedBefore = true);
+                    return Future.failedFuture(stored.cause());
                 }
-                return null;
+                outage.succeeded();
+                List<Response> created = stored.result();
+                for (int i = 0; i < coins.size(); i++) {
+                    if (created.get(i).toInteger() == 0 && !coins.get(i).triedBefore) {
+                        LOG.info("We already had that coin");
+                    }
+                }
+                return Future.succeededFuture();
             });
     }
 
@@ -108,26 +123,31 @@ final class Wallet {
         }
     }
 
-    /** Stores the waiting coins, oldest first, one at a time, until none is left. */
+    /** Stores the waiting coins, oldest first, until none is left (or, when stopping, time is up). */
     private void storeWaiting() {
         retryTimer = -1;
-        Coin oldest = waiting.peekFirst();
-        if (oldest == null) {
-            backoff.reset();
-            dropped = 0;
-            if (flushed != null) {
-                flushed.tryComplete();
+        if (waiting.isEmpty() || pastFlushDeadline(0)) {
+            if (waiting.isEmpty()) {
+                backoff.reset();
+                dropped = 0;
             }
+            finishFlush();
             return;
+        }
+        List<Coin> oldest = new ArrayList<>(BATCH);
+        for (Coin coin : waiting) {
+            if (oldest.size() == BATCH) {
+                break;
+            }
+            oldest.add(coin);
         }
         storingWaiting = true;
         store(oldest).onComplete(stored -> {
             storingWaiting = false;
             if (stored.succeeded()) {
-                waiting.pollFirst();
+                oldest.forEach(coin -> waiting.pollFirst());
                 storeWaiting();
             } else {
-                oldest.triedBefore = true;
                 retryLater(stored.cause());
             }
         });
@@ -139,11 +159,24 @@ final class Wallet {
         if (retryTimer != -1 || storingWaiting) {
             return;  // a retry is on its way already
         }
-        if (flushed != null && flushDeadline - System.nanoTime() < TimeUnit.MILLISECONDS.toNanos(retryInMs)) {
-            LOG.error("{} coin(s) could not be put in the wallet before the stop deadline", waiting.size());
-            flushed.tryComplete();
+        if (pastFlushDeadline(retryInMs)) {
+            finishFlush();
             return;
         }
         retryTimer = vertx.setTimer(retryInMs, fired -> storeWaiting());
+    }
+
+    private boolean pastFlushDeadline(long inMs) {
+        return flushed != null && flushDeadline - System.nanoTime() < TimeUnit.MILLISECONDS.toNanos(inMs);
+    }
+
+    private void finishFlush() {
+        if (flushed == null) {
+            return;
+        }
+        if (!waiting.isEmpty()) {
+            LOG.error("{} coin(s) could not be put in the wallet before the stop deadline", waiting.size());
+        }
+        flushed.tryComplete();
     }
 }

@@ -127,9 +127,9 @@ class WorkerTest {
         RunningService one = startWorker(services, Map.of("WORKER_ID", "one"));
         RunningService eight = startWorker(services, Map.of("WORKER_ID", "eight", "WORKER_CONCURRENCY", "8"));
         eventually(Duration.ofSeconds(30), "12 loops by the worker with one loop",
-            () -> count(one, "dockercoins.worker.hashes") >= 12);
-        double loopsOfOne = count(one, "dockercoins.worker.hashes");
-        double loopsOfEight = count(eight, "dockercoins.worker.hashes");
+            () -> hashesCounted(one) >= 12);
+        double loopsOfOne = hashesCounted(one);
+        double loopsOfEight = hashesCounted(eight);
         assertTrue(loopsOfEight >= 3 * loopsOfOne,
             "WORKER_CONCURRENCY=8 did " + loopsOfEight + " loops while 1 did " + loopsOfOne);
     }
@@ -140,13 +140,12 @@ class WorkerTest {
         eventually(Duration.ofSeconds(30), "hashes in Redis", () -> hashesInRedis() >= 20);
 
         localRedis.stop();
-        double countedBeforeOutage = count(worker, "dockercoins.worker.hashes");
+        double countedBeforeOutage = hashesCounted(worker);
         Thread.sleep(1000);  // several report intervals
         eventually(Duration.ofSeconds(30), "mining on while Redis is down, and retrying it",
-            () -> count(worker, "dockercoins.worker.hashes") >= countedBeforeOutage + 50
-                && count(worker, "dockercoins.worker.errors", "stage", "redis") >= 5);
+            () -> hashesCounted(worker) >= countedBeforeOutage + 50
+                && redisErrors(worker) >= 5);
         assertTrue(unreported(worker) > 0, "hashes counted during the outage wait to be reported");
-        assertTrue(count(worker, "dockercoins.worker.errors", "stage", "redis") > 0, "Redis failures counted");
 
         localRedis.start();
         eventually(Duration.ofSeconds(30), "the backlog reported once Redis is back",
@@ -159,13 +158,13 @@ class WorkerTest {
         RunningService worker = startWorker(fastRngAndHasher(), FAST);
         eventually(Duration.ofSeconds(30), "hashes in Redis", () -> hashesInRedis() >= 20);
 
-        // Frozen for longer than a Redis command may take: reports time out while their copies wait inside Redis,
-        // and are sent again; once thawed, Redis sees every report at least twice and must apply each once.
+        // Frozen for longer than a Redis command may take: reports time out while their first copies wait inside
+        // Redis, and are sent again; once thawed, Redis receives those reports twice and must apply each once.
         localRedis.freeze();
-        double countedBeforeFreeze = count(worker, "dockercoins.worker.hashes");
+        double countedBeforeFreeze = hashesCounted(worker);
         Thread.sleep(Worker.REDIS_TIMEOUT_MS * 2L + 500);
-        assertTrue(count(worker, "dockercoins.worker.hashes") > countedBeforeFreeze, "mining on while Redis is frozen");
-        assertTrue(count(worker, "dockercoins.worker.errors", "stage", "redis") >= 2, "timed-out reports were retried");
+        assertTrue(hashesCounted(worker) > countedBeforeFreeze, "mining on while Redis is frozen");
+        assertTrue(redisErrors(worker) >= 2, "timed-out reports were retried");
         localRedis.thaw();
 
         eventually(Duration.ofSeconds(30), "the backlog reported once Redis is thawed",
@@ -176,7 +175,7 @@ class WorkerTest {
     @Test
     void stopWithALongReportIntervalStillFlushesEveryHash() throws Exception {
         RunningService worker = startWorker(fastRngAndHasher(), with(FAST, "WORKER_REPORT_MS", "3600000"));
-        eventually(Duration.ofSeconds(30), "20 hashes counted", () -> count(worker, "dockercoins.worker.hashes") >= 20);
+        eventually(Duration.ofSeconds(30), "20 hashes counted", () -> hashesCounted(worker) >= 20);
         assertEquals(0, hashesInRedis(), "nothing reported before the first hour is over");
         double counted = stop(worker);
         assertEquals((long) counted, hashesInRedis());
@@ -185,7 +184,7 @@ class WorkerTest {
     @Test
     void stopEndsWellWithinTheGracePeriodEvenWhenRedisNeverAnswers() throws Exception {
         RunningService worker = startWorker(fastRngAndHasher(), FAST);
-        eventually(Duration.ofSeconds(30), "20 hashes counted", () -> count(worker, "dockercoins.worker.hashes") >= 20);
+        eventually(Duration.ofSeconds(30), "20 hashes counted", () -> hashesCounted(worker) >= 20);
         localRedis.freeze();
         long began = System.nanoTime();
         worker.stop().await(30, TimeUnit.SECONDS);
@@ -195,30 +194,27 @@ class WorkerTest {
 
     @Test
     void workerStartedBeforeRngMinesWithinThreeSecondsOfRngAppearing(Vertx vertx) throws Exception {
+        // Kubernetes starts pods in any order: here the worker comes first, before rng, hasher and Redis.
         int rngPort = freePort();
-        Map<String, String> env = new HashMap<>(Map.of(
-            "RNG_URL", "http://127.0.0.1:" + rngPort,
-            "HASHER_URL", "http://127.0.0.1:" + freePort(),
-            "REDIS_URL", localRedis.url()));
+        int hasherPort = freePort();
         localRedis.stop();
-        RunningService worker = Services.start("worker", Worker::deployment, env);
-        started.add(worker);
+        RunningService worker = startWorker(Map.of(
+            "RNG_URL", "http://127.0.0.1:" + rngPort,
+            "HASHER_URL", "http://127.0.0.1:" + hasherPort,
+            "REDIS_URL", localRedis.url()), Map.of());
         HttpResponse<Buffer> ready = WebClient.create(vertx).get(worker.port(), "127.0.0.1", "/readyz").send()
             .await(10, TimeUnit.SECONDS);
         assertEquals(200, ready.statusCode(), "ready with neither rng, hasher nor Redis up");
-
-        // Long enough for the retries to back off to their longest delay.
-        eventually(Duration.ofSeconds(30), "rng failures counted",
+        // Enough failures for the retries to have backed off to their longest delay.
+        eventually(Duration.ofSeconds(30), "rng retried",
             () -> count(worker, "dockercoins.worker.errors", "stage", "rng") >= 8);
-        localRedis.start();
-        RunningService hasher = Services.start("hasher", Hasher::deployment,
-            Map.of("PORT", URI.create(env.get("HASHER_URL")).getPort() + ""));
-        started.add(0, hasher);
-        assertEquals(0, count(worker, "dockercoins.worker.hashes"));
 
-        long rngAppeared = System.nanoTime();
+        localRedis.start();
+        started.add(0, Services.start("hasher", Hasher::deployment, Map.of("PORT", String.valueOf(hasherPort))));
+        assertEquals(0, hashesCounted(worker));
         started.add(0, Services.start("rng", Rng::deployment, Map.of("PORT", String.valueOf(rngPort))));
-        eventually(Duration.ofSeconds(30), "a hash", () -> count(worker, "dockercoins.worker.hashes") >= 1);
+        long rngAppeared = System.nanoTime();
+        eventually(Duration.ofSeconds(30), "a hash", () -> hashesCounted(worker) >= 1);
         long tookMs = (System.nanoTime() - rngAppeared) / 1_000_000;
         assertTrue(tookMs < 3000, "mining began " + tookMs + " ms after rng appeared");
     }
@@ -239,8 +235,8 @@ class WorkerTest {
             String[] nameAndValue = setting.split("=", 2);
             String failure = Services.startFailure("worker", Worker::deployment,
                 Map.of(nameAndValue[0], nameAndValue[1]));
-            assertTrue(failure.startsWith(nameAndValue[0] + "=\"" + nameAndValue[1] + "\" is invalid: expected " + what),
-                failure);
+            String line = nameAndValue[0] + "=\"" + nameAndValue[1] + "\" is invalid: expected " + what;
+            assertTrue(failure.startsWith(line), failure);
             assertTrue(!failure.contains("\n"), failure);
         });
     }
@@ -248,7 +244,7 @@ class WorkerTest {
     @Test
     void metricsPassPromtool(Vertx vertx) throws Exception {
         RunningService worker = startWorker(fastRngAndHasher(), FAST);
-        eventually(Duration.ofSeconds(30), "a few loops", () -> count(worker, "dockercoins.worker.hashes") >= 5);
+        eventually(Duration.ofSeconds(30), "a few loops", () -> hashesCounted(worker) >= 5);
         WebClient web = WebClient.create(vertx);
         String metrics = web.get(worker.port(), "127.0.0.1", "/metrics").send().await(10, TimeUnit.SECONDS)
             .bodyAsString();
@@ -315,6 +311,14 @@ class WorkerTest {
         assertEquals((long) coinsFound, walletSize(), "every coin found is in the wallet");
     }
 
+    private static double hashesCounted(RunningService worker) {
+        return count(worker, "dockercoins.worker.hashes");
+    }
+
+    private static double redisErrors(RunningService worker) {
+        return count(worker, "dockercoins.worker.errors", "stage", "redis");
+    }
+
     private static double count(RunningService service, String name, String... tags) {
         MeterRegistry registry = service.metrics().registry();
         return registry.get(name).tags(tags).counter().count();
@@ -358,7 +362,8 @@ class WorkerTest {
         }
     }
 
-    private static void eventually(Duration within, String what, BooleanSupplier condition) throws InterruptedException {
+    private static void eventually(Duration within, String what, BooleanSupplier condition)
+        throws InterruptedException {
         long deadline = System.nanoTime() + within.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
