@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.security.MessageDigest;
@@ -35,6 +36,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -74,7 +76,7 @@ class WorkerTest {
     void everyWalletCoinIsTheSha256OfItsBytesAndStartsWithZero() throws Exception {
         RunningService worker = startWorker(fastRngAndHasher(), FAST);
         eventually(Duration.ofSeconds(60), "20 coins in the wallet", () -> walletSize() >= 20);
-        stop(worker);
+        Tally counted = stop(worker);
 
         Response wallet = redis(Request.cmd(Command.HGETALL).arg(RedisKeys.WALLET));
         assertEquals(walletSize(), wallet.getKeys().size());
@@ -84,7 +86,7 @@ class WorkerTest {
             assertEquals(sha256Hex(bytes), hex, "a wallet field is the SHA-256 of its value");
             assertTrue(hex.startsWith("0"), "a coin starts with 0: " + hex);
         }
-        assertEquals(count(worker, "dockercoins.worker.coins"), walletSize(), "every coin found is in the wallet");
+        assertEquals(counted.coins(), walletSize(), "every coin found is in the wallet");
     }
 
     @Test
@@ -110,10 +112,10 @@ class WorkerTest {
             Thread.sleep(150);
         }
 
-        double alicesHashes = stop(alice);
-        double bobsHashes = stop(bob);
-        assertEquals(Map.of("worker-a", (long) alicesHashes, "worker-b", (long) bobsHashes), workerHashes());
-        assertEquals((long) (alicesHashes + bobsHashes), hashesInRedis());
+        long alicesHashes = stop(alice).hashes();
+        long bobsHashes = stop(bob).hashes();
+        assertEquals(Map.of("worker-a", alicesHashes, "worker-b", bobsHashes), workerHashes());
+        assertEquals(alicesHashes + bobsHashes, hashesInRedis());
         for (String id : List.of("worker-a", "worker-b")) {
             long seen = redis(Request.cmd(Command.ZSCORE).arg(RedisKeys.WORKER_SEEN).arg(id)).toLong();
             assertTrue(seen >= began && seen <= System.currentTimeMillis(), id + " last seen at " + seen);
@@ -177,8 +179,7 @@ class WorkerTest {
         RunningService worker = startWorker(fastRngAndHasher(), with(FAST, "WORKER_REPORT_MS", "3600000"));
         eventually(Duration.ofSeconds(30), "20 hashes counted", () -> hashesCounted(worker) >= 20);
         assertEquals(0, hashesInRedis(), "nothing reported before the first hour is over");
-        double counted = stop(worker);
-        assertEquals((long) counted, hashesInRedis());
+        assertEquals(stop(worker).hashes(), hashesInRedis());
     }
 
     @Test
@@ -195,8 +196,8 @@ class WorkerTest {
     @Test
     void workerStartedBeforeRngMinesWithinThreeSecondsOfRngAppearing(Vertx vertx) throws Exception {
         // Kubernetes starts pods in any order: here the worker comes first, before rng, hasher and Redis.
-        int rngPort = freePort();
-        int hasherPort = freePort();
+        int rngPort = freePortForLater();
+        int hasherPort = freePortForLater();
         localRedis.stop();
         RunningService worker = startWorker(Map.of(
             "RNG_URL", "http://127.0.0.1:" + rngPort,
@@ -293,22 +294,26 @@ class WorkerTest {
         return more;
     }
 
-    /** Stops the worker (it flushes) and answers how many hashes it counted. */
-    private static double stop(RunningService worker) throws Exception {
-        // Held before the stop closes the registry; the counter keeps its value.
+    /** What a worker counted in all, hashes and coins. */
+    private record Tally(long hashes, long coins) {
+    }
+
+    /** Stops the worker (it flushes) and answers what it counted, loops finishing during the stop included. */
+    private static Tally stop(RunningService worker) throws Exception {
+        // Held before the stop closes the registry; the counters keep their values.
         Counter hashes = worker.metrics().registry().get("dockercoins.worker.hashes").counter();
+        Counter coins = worker.metrics().registry().get("dockercoins.worker.coins").counter();
         worker.stop().await(30, TimeUnit.SECONDS);
-        return hashes.count();
+        return new Tally((long) hashes.count(), (long) coins.count());
     }
 
     /** After the stop, Redis holds exactly what the worker counted, its coins included. */
     private void assertEverythingReported(RunningService worker) throws Exception {
-        double coinsFound = count(worker, "dockercoins.worker.coins");
-        double counted = stop(worker);
-        assertTrue(counted > 0);
-        assertEquals((long) counted, hashesInRedis(), "Redis hashes = the hashes the worker counted");
-        assertEquals(Map.of("miner", (long) counted), workerHashes(), "worker_hashes agrees");
-        assertEquals((long) coinsFound, walletSize(), "every coin found is in the wallet");
+        Tally counted = stop(worker);
+        assertTrue(counted.hashes() > 0);
+        assertEquals(counted.hashes(), hashesInRedis(), "Redis hashes = the hashes the worker counted");
+        assertEquals(Map.of("miner", counted.hashes()), workerHashes(), "worker_hashes agrees");
+        assertEquals(counted.coins(), walletSize(), "every coin found is in the wallet");
     }
 
     private static double hashesCounted(RunningService worker) {
@@ -377,9 +382,19 @@ class WorkerTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+    /**
+     * A free port for a service started later, below Linux's ephemeral range (32768 and up): there, neither
+     * a process asking for port 0 nor the worker's own connection attempts (a TCP self-connect) can take it first.
+     */
+    private static int freePortForLater() throws IOException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return socket.getLocalPort();
+            } catch (BindException taken) {
+                // try another
+            }
         }
+        throw new IOException("no free port between 20000 and 32000");
     }
 }
