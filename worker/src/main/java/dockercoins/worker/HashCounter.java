@@ -44,7 +44,7 @@ final class HashCounter {
         return 1
         """;
     /** Prefix of the key holding the number of this run's last applied report. */
-    static final String LAST_REPORT_PREFIX = "worker_report:";
+    private static final String LAST_REPORT_PREFIX = "worker_report:";
     /** The last-report key outlives the worker by a day: only a late copy of one of its reports could need it. */
     private static final int LAST_REPORT_TTL_SECONDS = 86_400;
 
