@@ -16,11 +16,12 @@ import org.slf4j.LoggerFactory;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Counts this worker's hashes and reports them to Redis every WORKER_REPORT_MS: {@code INCRBY hashes n} and the
- * per-worker keys, in one atomic step. A counted hash leaves the unreported total only once Redis acknowledged it;
+ * per-worker keys, in one MULTI/EXEC. A counted hash leaves the unreported total only once Redis acknowledged it;
  * until then it is reported again, however long Redis is away. Used from the worker's one event loop only.
  */
 final class HashCounter {
@@ -28,21 +29,11 @@ final class HashCounter {
     private static final Logger LOG = LoggerFactory.getLogger("worker");
 
     /**
-     * One report, applied atomically (Redis runs a script as it runs a MULTI/EXEC: nothing in between). Reports are
-     * numbered per run of the worker and Redis keeps the number of the last one applied, so a report sent again
-     * after its answer was lost (Redis applied it, then the reply timed out) or arriving late is not counted twice.
-     * A plain MULTI/EXEC cannot be made conditional like this.
+     * Reports are numbered per run of the worker, and the MULTI/EXEC that applies one also stores its number. Before
+     * applying, the worker WATCHes and reads that number: a report sent again after its answer was lost (Redis applied
+     * it, then the reply timed out) is recognised and not counted twice, and if a late copy lands between the read
+     * and EXEC, WATCH makes that EXEC do nothing.
      */
-    private static final String REPORT = """
-        if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[4]) then
-          return 0
-        end
-        redis.call('INCRBY', KEYS[1], ARGV[2])
-        redis.call('HINCRBY', KEYS[2], ARGV[1], ARGV[2])
-        redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-        redis.call('SET', KEYS[4], ARGV[4], 'EX', ARGV[5])
-        return 1
-        """;
     /** Prefix of the key holding the number of this run's last applied report. */
     private static final String LAST_REPORT_PREFIX = "worker_report:";
     /** The last-report key outlives the worker by a day: only a late copy of one of its reports could need it. */
@@ -83,7 +74,7 @@ final class HashCounter {
         byte[] run = new byte[8];
         new SecureRandom().nextBytes(run);
         this.lastReportKey = LAST_REPORT_PREFIX + config.workerId() + ":" + HexFormat.of().formatHex(run);
-        this.call = "EVAL report (INCRBY " + RedisKeys.HASHES + ", HINCRBY " + RedisKeys.WORKER_HASHES + ", ZADD "
+        this.call = "MULTI/EXEC (INCRBY " + RedisKeys.HASHES + ", HINCRBY " + RedisKeys.WORKER_HASHES + ", ZADD "
             + RedisKeys.WORKER_SEEN + ") at " + config.redisAddress();
     }
 
@@ -159,10 +150,7 @@ final class HashCounter {
         Report report = pending;
         Promise<Void> acknowledged = Promise.promise();
         sending = acknowledged.future();
-        redis.send(Request.cmd(Command.EVAL).arg(REPORT).arg(4)
-                .arg(RedisKeys.HASHES).arg(RedisKeys.WORKER_HASHES).arg(RedisKeys.WORKER_SEEN).arg(lastReportKey)
-                .arg(config.workerId()).arg(report.hashes()).arg(System.currentTimeMillis()).arg(report.number())
-                .arg(LAST_REPORT_TTL_SECONDS))
+        apply(report)
             .timeout(Worker.REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
             .onComplete(answer -> {
                 sending = null;
@@ -178,5 +166,38 @@ final class HashCounter {
                 }
             });
         return sending;
+    }
+
+    /** WATCH the report number, skip if Redis has it already, else MULTI/EXEC the counts with the number. */
+    private Future<Void> apply(Report report) {
+        return redis.connect().compose(connection -> connection.send(Request.cmd(Command.WATCH).arg(lastReportKey))
+            .compose(watching -> connection.send(Request.cmd(Command.GET).arg(lastReportKey)))
+            .compose(last -> {
+                if (last != null && last.toLong() >= report.number()) {
+                    return connection.send(Request.cmd(Command.UNWATCH)).<Void>mapEmpty();
+                }
+                return connection.batch(List.of(
+                        Request.cmd(Command.MULTI),
+                        Request.cmd(Command.INCRBY).arg(RedisKeys.HASHES).arg(report.hashes()),
+                        Request.cmd(Command.HINCRBY).arg(RedisKeys.WORKER_HASHES).arg(config.workerId())
+                            .arg(report.hashes()),
+                        Request.cmd(Command.ZADD).arg(RedisKeys.WORKER_SEEN).arg(System.currentTimeMillis())
+                            .arg(config.workerId()),
+                        Request.cmd(Command.SET).arg(lastReportKey).arg(report.number())
+                            .arg("EX").arg(LAST_REPORT_TTL_SECONDS),
+                        Request.cmd(Command.EXEC)))
+                    .compose(replies -> replies.get(replies.size() - 1) == null
+                        ? Future.failedFuture("EXEC aborted: an earlier copy of report " + report.number()
+                            + " landed meanwhile")
+                        : Future.<Void>succeededFuture());
+            })
+            .onComplete(done -> {
+                if (done.failed()) {
+                    // The connection may still be inside WATCH or MULTI (say, a reply timed out): RESET clears
+                    // that before the pool hands the connection to anyone else. Redis runs it in order.
+                    connection.send(Request.cmd(Command.RESET));
+                }
+                connection.close();
+            }));
     }
 }
