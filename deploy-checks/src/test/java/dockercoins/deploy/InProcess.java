@@ -5,6 +5,7 @@ import dockercoins.rng.Rng;
 import dockercoins.shared.Env;
 import dockercoins.shared.Service;
 import dockercoins.shared.Service.RunningService;
+import dockercoins.worker.Worker;
 
 import java.io.IOException;
 import java.net.URI;
@@ -28,12 +29,12 @@ final class InProcess implements AutoCloseable {
     /** The services whose code this module can start. */
     static final Map<String, Service.Factory> FACTORIES = Map.of(
         "rng", Rng::deployment,
-        "hasher", Hasher::deployment);
-    // TODO(worker, webui): once both modules are merged, add these two entries above
-    //     "worker", dockercoins.worker.Worker::deployment,
+        "hasher", Hasher::deployment,
+        "worker", Worker::deployment);
+    // TODO(webui): once the webui module is merged, add this entry above
     //     "webui", dockercoins.webui.Webui::deployment
-    // and the two dependencies in deploy-checks/pom.xml. Until then every check that needs their
-    // code covers rng and hasher only, and says so (see pending()).
+    // and its dependency in deploy-checks/pom.xml. Until then every check that needs its code
+    // covers the other services only, and says so (see pending()).
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 

@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
 /** rng: {@code GET /{n}} answers n random bytes after the simulated work. */
 public final class Rng extends VerticleBase {
 
-    private static final Pattern WHOLE_NUMBER = Pattern.compile("\\d{1,10}");
+    private static final Pattern WHOLE_NUMBER = Pattern.compile("\\d+");
 
     private final RngConfig config;
     private final ServiceHttp http;
@@ -65,11 +65,12 @@ public final class Rng extends VerticleBase {
                 + config.maxBytes() + ")");
             return;
         }
-        long count = Long.parseLong(n);
-        if (count > config.maxBytes()) {
-            ServiceHttp.reply(rc, 400, "n=" + count + " is over RNG_MAX_BYTES (" + config.maxBytes() + ")");
+        // More than 10 digits is over any int limit; checking the length first keeps parsing safe.
+        if (n.length() > 10 || Long.parseLong(n) > config.maxBytes()) {
+            ServiceHttp.reply(rc, 400, "n=" + n + " is over RNG_MAX_BYTES (" + config.maxBytes() + ")");
             return;
         }
+        long count = Long.parseLong(n);
         Context context = vertx.getOrCreateContext();
         queue.enter(() -> context.runOnContext(go -> serve(rc, (int) count)));
     }

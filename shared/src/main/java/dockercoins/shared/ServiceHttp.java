@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ServiceHttp {
 
+    private static final Set<String> QUIET_PATHS = Set.of("/healthz", "/readyz", "/metrics");
     private static final String TEXT = "text/plain; charset=utf-8";
 
     private final String name;
@@ -130,6 +132,10 @@ public final class ServiceHttp {
     }
 
     private void logAccess(RoutingContext rc) {
+        if (QUIET_PATHS.contains(rc.request().path())) {
+            rc.next();  // probes and scrapes come every few seconds: logging them would bury the workshop's traffic
+            return;
+        }
         long started = System.nanoTime();
         rc.addEndHandler(done -> accessLog.info("{} \"{} {}\" {} {} {}ms",
             rc.request().remoteAddress() == null ? "-" : rc.request().remoteAddress().hostAddress(),

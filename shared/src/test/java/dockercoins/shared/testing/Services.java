@@ -3,6 +3,11 @@ package dockercoins.shared.testing;
 import dockercoins.shared.Env;
 import dockercoins.shared.Service;
 import dockercoins.shared.Service.RunningService;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -25,6 +30,16 @@ public final class Services {
         } catch (Exception e) {
             throw new AssertionError("could not start " + name + ": " + e, e);
         }
+    }
+
+    /** A client with room for many concurrent requests (the default pool holds 5 connections per host). */
+    public static WebClient httpClient(Vertx vertx) {
+        return WebClient.create(vertx, new WebClientOptions(), new PoolOptions().setHttp1MaxSize(200));
+    }
+
+    /** Waits for a future from a test thread, bounded. */
+    public static <T> T await(Future<T> future) throws Exception {
+        return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
 
     /** The failure message of a start that must fail. */

@@ -1,0 +1,143 @@
+package dockercoins.launcher;
+
+import dockercoins.hasher.Hasher;
+import dockercoins.localredis.LocalRedis;
+import dockercoins.rng.Rng;
+import dockercoins.shared.Env;
+import dockercoins.shared.Service;
+import dockercoins.shared.Service.RunningService;
+import dockercoins.webui.Webui;
+import dockercoins.worker.Worker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole miner on one machine: Redis, rng, hasher, webui and N workers, each service in its
+ * own Vert.x with its own port and /metrics, as separate pods would be.
+ */
+final class LocalMiner {
+
+    private static final Logger LOG = LoggerFactory.getLogger("launcher");
+
+    private final LocalRedis embeddedRedis;
+    private final List<RunningService> workers = new ArrayList<>();
+    private final List<RunningService> services = new ArrayList<>();
+
+    private LocalMiner(LocalRedis embeddedRedis) {
+        this.embeddedRedis = embeddedRedis;
+    }
+
+    /** A start failure of one part, told in one line that names it. */
+    static final class StartFailure extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        StartFailure(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    static LocalMiner start(LaunchOptions options, Env env) throws StartFailure {
+        String redisUrl = env.text("REDIS_URL", null);
+        LocalMiner miner;
+        try {
+            miner = new LocalMiner(redisUrl == null ? LocalRedis.start(0) : null);
+        } catch (IOException e) {
+            throw new StartFailure("embedded redis-server: " + e.getMessage());
+        }
+        if (redisUrl == null) {
+            redisUrl = miner.embeddedRedis.url();
+        }
+        Env common = env.with(Map.of(
+            "REDIS_URL", redisUrl,
+            "RNG_URL", "http://127.0.0.1:" + options.rngPort(),
+            "HASHER_URL", "http://127.0.0.1:" + options.hasherPort()));
+        try {
+            miner.startAll(List.of(
+                new Part("rng", options.rngPort(), Rng::deployment, Map.of()),
+                new Part("hasher", options.hasherPort(), Hasher::deployment, Map.of()),
+                new Part("webui", options.webuiPort(), Webui::deployment, Map.of())), common, miner.services);
+            List<Part> workerParts = new ArrayList<>();
+            for (int i = 1; i <= options.workers(); i++) {
+                workerParts.add(new Part("worker", options.workerPort(i), Worker::deployment,
+                    Map.of("WORKER_ID", "worker-" + i)));
+            }
+            miner.startAll(workerParts, common, miner.workers);
+        } catch (StartFailure e) {
+            miner.stop();
+            throw e;
+        }
+        miner.describe(options, redisUrl);
+        return miner;
+    }
+
+    private record Part(String name, int port, Service.Factory factory, Map<String, String> env) {
+    }
+
+    /** Starts the parts side by side; the first failure is reported with the part's name and port. */
+    private void startAll(List<Part> parts, Env common, List<RunningService> started) throws StartFailure {
+        List<CompletableFuture<RunningService>> starting = new ArrayList<>();
+        for (Part part : parts) {
+            Map<String, String> vars = new java.util.HashMap<>(part.env());
+            vars.put("PORT", String.valueOf(part.port()));
+            starting.add(Service.start(part.name(), common.with(vars), part.factory())
+                .toCompletionStage().toCompletableFuture());
+        }
+        StartFailure failure = null;
+        for (int i = 0; i < parts.size(); i++) {
+            try {
+                started.add(starting.get(i).get(60, TimeUnit.SECONDS));
+            } catch (ExecutionException e) {
+                Part part = parts.get(i);
+                if (failure == null) {
+                    failure = new StartFailure(part.name() + " (port " + part.port() + "): "
+                        + Service.startFailure(e.getCause()));
+                }
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new StartFailure(parts.get(i).name() + ": " + e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void describe(LaunchOptions options, String redisUrl) {
+        LOG.info("DockerCoins is mining. Dashboard: http://localhost:{}/", options.webuiPort());
+        LOG.info("  webui   http://localhost:{}/        (/json, /metrics)", options.webuiPort());
+        LOG.info("  rng     http://localhost:{}/32", options.rngPort());
+        LOG.info("  hasher  http://localhost:{}/        (POST)", options.hasherPort());
+        LOG.info("  workers {} x, metrics on ports {}..{}", options.workers(), options.workerPort(1),
+            options.workerPort(options.workers()));
+        LOG.info("  redis   {}{}", embeddedRedis != null ? "embedded redis-server at " : "", redisUrl);
+        LOG.info("Ctrl-C stops everything; the workers flush their counted hashes to Redis first.");
+    }
+
+    /** Workers first (they flush to Redis), then the services they use, then Redis. */
+    void stop() {
+        stopAll(workers);
+        stopAll(services);
+        if (embeddedRedis != null) {
+            embeddedRedis.close();
+        }
+        LOG.info("DockerCoins stopped");
+    }
+
+    private static void stopAll(List<RunningService> running) {
+        List<CompletableFuture<Void>> stopping = new ArrayList<>();
+        for (RunningService service : running) {
+            stopping.add(CompletableFuture.runAsync(service::stopAndWait));
+        }
+        stopping.forEach(CompletableFuture::join);
+        running.clear();
+    }
+}

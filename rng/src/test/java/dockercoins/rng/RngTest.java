@@ -1,0 +1,206 @@
+package dockercoins.rng;
+
+import dockercoins.shared.Hostname;
+import dockercoins.shared.Service.RunningService;
+import dockercoins.shared.testing.Promtool;
+import dockercoins.shared.testing.Services;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** rng's rows of CONTRACT.md, against the real service over real HTTP. */
+@ExtendWith(VertxExtension.class)
+class RngTest {
+
+    private RunningService rng;
+
+    @AfterEach
+    void stop() {
+        if (rng != null) {
+            rng.stopAndWait();
+        }
+    }
+
+    private void start(Map<String, String> env) {
+        rng = Services.start("rng", Rng::deployment, env);
+    }
+
+    private static WebClient client(Vertx vertx) {
+        return Services.httpClient(vertx);
+    }
+
+    private HttpResponse<Buffer> get(WebClient client, String path) throws Exception {
+        return await(client.get(rng.port(), "localhost", path).send());
+    }
+
+    private static <T> T await(Future<T> future) throws Exception {
+        return Services.await(future);
+    }
+
+    @Test
+    void rngServesExactlyNBytesAsOctetStream(Vertx vertx) throws Exception {
+        start(Map.of("RNG_DELAY_MS", "0"));
+        WebClient client = client(vertx);
+        for (int n : new int[] {0, 1, 32, 1_048_576}) {
+            HttpResponse<Buffer> response = get(client, "/" + n);
+            assertEquals(200, response.statusCode());
+            assertEquals("application/octet-stream", response.getHeader("content-type"));
+            assertEquals(n, response.body() == null ? 0 : response.body().length(), "bytes for /" + n);
+        }
+    }
+
+    @Test
+    void twoResponsesDiffer(Vertx vertx) throws Exception {
+        start(Map.of("RNG_DELAY_MS", "0"));
+        WebClient client = client(vertx);
+        byte[] first = get(client, "/32").body().getBytes();
+        byte[] second = get(client, "/32").body().getBytes();
+        assertFalse(java.util.Arrays.equals(first, second), "two draws of 32 random bytes were equal");
+        assertFalse(java.util.Arrays.equals(first, new byte[32]), "32 zero bytes are not random");
+    }
+
+    @Test
+    void bannerSaysRngRunningOnTheHost(Vertx vertx) throws Exception {
+        start(Map.of());
+        HttpResponse<Buffer> response = get(client(vertx), "/");
+        assertEquals(200, response.statusCode());
+        assertTrue(response.getHeader("content-type").startsWith("text/plain"));
+        assertEquals("RNG running on " + Hostname.get() + "\n", response.bodyAsString());
+    }
+
+    @Test
+    void nonNumericOrNegativeNIs404WithAReason(Vertx vertx) throws Exception {
+        start(Map.of());
+        WebClient client = client(vertx);
+        for (String bad : new String[] {"/abc", "/-1", "/1.5", "/32x"}) {
+            HttpResponse<Buffer> response = get(client, bad);
+            assertEquals(404, response.statusCode(), bad);
+            assertOneLineReason(response);
+        }
+    }
+
+    @Test
+    void nOverRngMaxBytesIs400WithAReason(Vertx vertx) throws Exception {
+        start(Map.of("RNG_MAX_BYTES", "100", "RNG_DELAY_MS", "0"));
+        WebClient client = client(vertx);
+        assertEquals(100, get(client, "/100").body().length());
+        HttpResponse<Buffer> tooMany = get(client, "/101");
+        assertEquals(400, tooMany.statusCode());
+        assertEquals("n=101 is over RNG_MAX_BYTES (100)\n", tooMany.bodyAsString());
+        assertEquals(400, get(client, "/99999999999999999999").statusCode(), "a number too big for any limit");
+    }
+
+    @Test
+    void unknownPathsAndMethodsAre4xx(Vertx vertx) throws Exception {
+        start(Map.of());
+        WebClient client = client(vertx);
+        HttpResponse<Buffer> deeper = get(client, "/32/more");
+        assertEquals(404, deeper.statusCode());
+        assertOneLineReason(deeper);
+        HttpResponse<Buffer> post = await(client.post(rng.port(), "localhost", "/32").send());
+        assertEquals(405, post.statusCode());
+        assertOneLineReason(post);
+    }
+
+    @Test
+    void delayDoesNotBlockHundredConcurrentRequests(Vertx vertx) throws Exception {
+        start(Map.of("RNG_DELAY_MS", "100"));
+        WebClient client = client(vertx);
+        get(client, "/1"); // warm up connections and JIT outside the measurement
+        long began = System.nanoTime();
+        List<Future<HttpResponse<Buffer>>> responses = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            responses.add(client.get(rng.port(), "localhost", "/32").send());
+        }
+        await(Future.all(responses));
+        long elapsedMs = (System.nanoTime() - began) / 1_000_000;
+        responses.forEach(r -> assertEquals(32, r.result().body().length()));
+        // Serially this would take 100 × 100 ms = 10 s; concurrently about 100 ms. A quarter is a wide margin.
+        assertTrue(elapsedMs < 2_500, "100 concurrent requests took " + elapsedMs + " ms");
+    }
+
+    @Test
+    void concurrencyOneSerialisesRequestsLikeTheOriginal(Vertx vertx) throws Exception {
+        start(Map.of("RNG_DELAY_MS", "100", "RNG_CONCURRENCY", "1"));
+        WebClient client = client(vertx);
+        get(client, "/1");
+        long began = System.nanoTime();
+        List<Future<HttpResponse<Buffer>>> responses = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            responses.add(client.get(rng.port(), "localhost", "/32").send());
+        }
+        await(Future.all(responses));
+        long elapsedMs = (System.nanoTime() - began) / 1_000_000;
+        assertTrue(elapsedMs >= 10 * 100, "10 requests at concurrency 1 took only " + elapsedMs + " ms");
+    }
+
+    @Test
+    void queuedRequestsAreServedInArrivalOrder(Vertx vertx) throws Exception {
+        start(Map.of("RNG_DELAY_MS", "100", "RNG_CONCURRENCY", "1"));
+        WebClient client = client(vertx);
+        get(client, "/1");
+        List<Integer> finished = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Future<?>> all = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            int arrival = i;
+            all.add(client.get(rng.port(), "localhost", "/" + (arrival + 1)).send()
+                .onSuccess(r -> finished.add(arrival)));
+            Thread.sleep(20); // the requests arrive 20 ms apart, well inside one 100 ms delay
+        }
+        await(Future.all(all));
+        assertEquals(List.of(0, 1, 2, 3, 4), finished);
+    }
+
+    @Test
+    void metricsCountBytesServedAndPassPromtool(Vertx vertx) throws Exception {
+        start(Map.of("RNG_DELAY_MS", "0"));
+        WebClient client = client(vertx);
+        get(client, "/32");
+        get(client, "/10");
+        String metrics = get(client, "/metrics").bodyAsString();
+        assertTrue(metrics.contains("\ndockercoins_rng_bytes_total 42.0\n"), metrics);
+        Promtool.checkMetrics(metrics);
+    }
+
+    @Test
+    void badEnvValueFailsStartUpWithOneLine() {
+        assertEquals("RNG_DELAY_MS=\"soon\" is invalid: expected a whole number of milliseconds, 0 or more",
+            Services.startFailure("rng", Rng::deployment, Map.of("RNG_DELAY_MS", "soon")));
+        assertEquals("RNG_CONCURRENCY=\"-1\" is invalid: expected a whole number from 0 to 1000000",
+            Services.startFailure("rng", Rng::deployment, Map.of("RNG_CONCURRENCY", "-1")));
+    }
+
+    private static void assertOneLineReason(HttpResponse<Buffer> response) {
+        assertTrue(response.getHeader("content-type").startsWith("text/plain"));
+        String body = response.bodyAsString();
+        assertTrue(body.endsWith("\n") && body.indexOf('\n') == body.length() - 1 && body.length() > 5,
+            "not a one-line reason: " + body);
+    }
+
+    @Test
+    void randomBytesAreNotAllTheSame() {
+        byte[] bytes = RandomBytes.next(4096).getBytes();
+        int[] seen = new int[256];
+        for (byte b : bytes) {
+            seen[b & 0xff]++;
+        }
+        // 4096 uniform bytes: each value expected 16 times; none should be absent or dominate.
+        for (int count : seen) {
+            assertTrue(count > 0 && count < 64, "byte distribution is off: " + java.util.Arrays.toString(seen));
+        }
+    }
+}

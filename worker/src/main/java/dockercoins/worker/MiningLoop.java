@@ -1,0 +1,204 @@
+package dockercoins.worker;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/**
+ * WORKER_CONCURRENCY mining loops, each doing what the original's {@code work_once()} did, forever:
+ * sleep, get 32 random bytes from rng, have hasher hash them, keep a coin if the hash starts with 0, count.
+ * A failed call is retried after a backoff instead of the sleep. Runs on the worker's one event loop.
+ */
+final class MiningLoop {
+
+    private static final Logger LOG = LoggerFactory.getLogger("worker");
+    private static final int CONNECT_TIMEOUT_MS = 2000;
+    /** No answer within this long and the call is abandoned: rng and hasher answer in about 0.1 s. */
+    private static final int REQUEST_TIMEOUT_MS = 5000;
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+
+    private final Vertx vertx;
+    private final WorkerConfig config;
+    private final Wallet wallet;
+    private final HashCounter counter;
+    private final WebClient web;
+    private final Outage rng;
+    private final Outage hasher;
+    private final Counter coins;
+    private final Timer loopDuration;
+    /** Timers of loops sleeping before their next turn: cancelled on stop. */
+    private final Set<Long> sleeping = new HashSet<>();
+    private int working;
+    private Promise<Void> idle;
+
+    MiningLoop(Vertx vertx, WorkerConfig config, Wallet wallet, HashCounter counter, MeterRegistry registry) {
+        this.vertx = vertx;
+        this.config = config;
+        this.wallet = wallet;
+        this.counter = counter;
+        // Keep-alive connections, one per loop to each of rng and hasher, so no loop waits for another.
+        this.web = WebClient.create(vertx,
+            new WebClientOptions().setKeepAlive(true).setConnectTimeout(CONNECT_TIMEOUT_MS)
+                .setUserAgent("dockercoins-worker"),
+            new PoolOptions().setHttp1MaxSize(config.concurrency()));
+        this.rng = new Outage("rng", registry);
+        this.hasher = new Outage("hasher", registry);
+        this.coins = Counter.builder("dockercoins.worker.coins")
+            .description("Coins found: hashes starting with 0")
+            .register(registry);
+        this.loopDuration = Timer.builder("dockercoins.worker.loop.duration")
+            .description("One full mining loop: the sleep, rng, hasher and, for a coin, Redis")
+            .register(registry);
+    }
+
+    void start() {
+        for (int i = 0; i < config.concurrency(); i++) {
+            sleepThenWork(new Backoff(), config.delayMs());
+        }
+    }
+
+    /** No loop starts another turn; completes once the turns in flight are done, or after {@code grace}. */
+    Future<Void> stop(Duration grace) {
+        idle = Promise.promise();
+        sleeping.forEach(vertx::cancelTimer);
+        sleeping.clear();
+        if (working == 0) {
+            idle.complete();
+        } else {
+            LOG.info("waiting for {} mining loop(s) to finish their turn", working);
+        }
+        return idle.future()
+            .timeout(grace.toMillis(), TimeUnit.MILLISECONDS)
+            .recover(late -> {
+                LOG.warn("{} mining loop(s) still busy after {} ms; their hashes will not be counted",
+                    working, grace.toMillis());
+                return Future.succeededFuture();
+            });
+    }
+
+    private void sleepThenWork(Backoff backoff, long sleepMs) {
+        if (idle != null) {
+            return;
+        }
+        long began = System.nanoTime();
+        long[] timer = new long[1];
+        // Vert.x timers take 1 ms at least; WORKER_DELAY_MS=0 means "as fast as rng and hasher allow".
+        timer[0] = vertx.setTimer(Math.max(1, sleepMs), fired -> {
+            sleeping.remove(timer[0]);
+            workOnce(backoff, began);
+        });
+        sleeping.add(timer[0]);
+    }
+
+    /** One unit of work, as in the original: random bytes, their hash, maybe a coin, and count it. */
+    private void workOnce(Backoff backoff, long began) {
+        working++;
+        randomBytes()
+            .compose(bytes -> hash(bytes).compose(hex -> hex.startsWith("0") ? keepCoin(hex, bytes) : done()))
+            .onComplete(turn -> {
+                working--;
+                if (turn.succeeded()) {
+                    counter.count();
+                    loopDuration.record(System.nanoTime() - began, TimeUnit.NANOSECONDS);
+                    backoff.reset();
+                    sleepThenWork(backoff, config.delayMs());
+                } else {
+                    long retryInMs = backoff.next();
+                    if (turn.cause() instanceof CallFailed failed) {
+                        failed.report(retryInMs);
+                    } else {
+                        LOG.error("mining loop failed; retrying in {} ms", retryInMs, turn.cause());
+                    }
+                    sleepThenWork(backoff, retryInMs);
+                }
+                if (idle != null && working == 0) {
+                    idle.tryComplete();
+                }
+            });
+    }
+
+    private Future<Buffer> randomBytes() {
+        String url = config.randomBytesUrl();
+        return watch(rng, "GET " + url, web.getAbs(url)
+            .connectTimeout(CONNECT_TIMEOUT_MS).idleTimeout(REQUEST_TIMEOUT_MS)
+            .send()
+            .compose(response -> ok(response, "32 bytes", body -> body.length() == 32)));
+    }
+
+    private Future<String> hash(Buffer bytes) {
+        String url = config.hashUrl();
+        return watch(hasher, "POST " + url, web.postAbs(url)
+            .connectTimeout(CONNECT_TIMEOUT_MS).idleTimeout(REQUEST_TIMEOUT_MS)
+            .putHeader("Content-Type", "application/octet-stream")
+            .sendBuffer(bytes)
+            .compose(response -> ok(response, "a SHA-256 in hex",
+                body -> SHA256_HEX.matcher(body.toString()).matches()))
+            .map(Buffer::toString));
+    }
+
+    private Future<Void> keepCoin(String hex, Buffer bytes) {
+        LOG.info("Coin found: {}...", hex.substring(0, 8));
+        coins.increment();
+        return wallet.keep(hex, bytes);
+    }
+
+    private static Future<Buffer> ok(HttpResponse<Buffer> response, String expected, Predicate<Buffer> valid) {
+        Buffer body = response.body() == null ? Buffer.buffer() : response.body();
+        if (response.statusCode() != 200) {
+            return Future.failedFuture("answered " + response.statusCode() + " instead of 200");
+        }
+        if (!valid.test(body)) {
+            return Future.failedFuture("answered " + body.length() + " bytes that are not " + expected);
+        }
+        return Future.succeededFuture(body);
+    }
+
+    /** Tells {@code dependency} how the call went; a failure carries what is needed to report it once retried. */
+    private static <T> Future<T> watch(Outage dependency, String call, Future<T> attempt) {
+        return attempt.transform(result -> {
+            if (result.succeeded()) {
+                dependency.succeeded();
+                return attempt;
+            }
+            return Future.failedFuture(new CallFailed(dependency, call, result.cause()));
+        });
+    }
+
+    private static Future<Void> done() {
+        return Future.succeededFuture();
+    }
+
+    /** A failed call to rng or hasher, reported to its {@link Outage} once the retry delay is known. */
+    private static final class CallFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient Outage dependency;
+        private final String call;
+
+        CallFailed(Outage dependency, String call, Throwable cause) {
+            super(call, cause, false, false);
+            this.dependency = dependency;
+            this.call = call;
+        }
+
+        void report(long retryInMs) {
+            dependency.failed(call, getCause(), retryInMs);
+        }
+    }
+}

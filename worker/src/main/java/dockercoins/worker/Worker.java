@@ -1,0 +1,65 @@
+package dockercoins.worker;
+
+import dockercoins.shared.Env;
+import dockercoins.shared.RedisUrl;
+import dockercoins.shared.Service;
+import dockercoins.shared.ServiceHttp;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.redis.client.Redis;
+
+import java.time.Duration;
+
+/**
+ * worker: mines DockerCoins. Loops get random bytes from rng, have hasher hash them, keep the coins (hashes
+ * starting with 0) in the Redis wallet, and count their hashes in Redis. Its own HTTP serves only
+ * /metrics, /healthz and /readyz.
+ */
+public final class Worker extends VerticleBase {
+
+    /** Every Redis command gets this long to answer; then it is retried. */
+    static final int REDIS_TIMEOUT_MS = 2000;
+    /** On stop, loops in flight get this long to finish, then counts and coins this long to reach Redis: 15 s of 30. */
+    private static final Duration LOOPS_GRACE = Duration.ofSeconds(5);
+    private static final Duration FLUSH_GRACE = Duration.ofSeconds(10);
+
+    private final WorkerConfig config;
+    private final ServiceHttp http;
+    private MiningLoop mining;
+    private HashCounter counter;
+    private Wallet wallet;
+
+    private Worker(WorkerConfig config, ServiceHttp http) {
+        this.config = config;
+        this.http = http;
+    }
+
+    public static void main(String[] args) {
+        Service.main("worker", Worker::deployment);
+    }
+
+    public static Service.Deployment deployment(Env env, ServiceHttp http) {
+        WorkerConfig config = WorkerConfig.from(env);
+        return Service.Deployment.single(config.describe(), () -> new Worker(config, http));
+    }
+
+    @Override
+    public Future<?> start() {
+        // Nothing here connects: the worker starts whatever is up, and its loops retry until rng, hasher and Redis are.
+        Redis redis = RedisUrl.client(vertx, config.redisUrl());
+        Outage redisOutage = new Outage("redis", http.registry());
+        counter = new HashCounter(vertx, redis, config, redisOutage, http.registry());
+        wallet = new Wallet(vertx, redis, config.redisAddress(), redisOutage);
+        mining = new MiningLoop(vertx, config, wallet, counter, http.registry());
+        return http.listen(vertx, http.router(vertx)).onSuccess(listening -> {
+            counter.start();
+            mining.start();
+        });
+    }
+
+    @Override
+    public Future<?> stop() {
+        return mining.stop(LOOPS_GRACE)
+            .compose(idle -> Future.join(counter.flush(FLUSH_GRACE), wallet.flush(FLUSH_GRACE)));
+    }
+}

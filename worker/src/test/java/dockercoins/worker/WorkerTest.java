@@ -1,0 +1,400 @@
+package dockercoins.worker;
+
+import dockercoins.hasher.Hasher;
+import dockercoins.localredis.LocalRedis;
+import dockercoins.rng.Rng;
+import dockercoins.shared.RedisKeys;
+import dockercoins.shared.RedisUrl;
+import dockercoins.shared.Service.RunningService;
+import dockercoins.shared.testing.Promtool;
+import dockercoins.shared.testing.Services;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** The worker's promises (issue 3 and CONTRACT.md), against a real Redis, rng and hasher. */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class WorkerTest {
+
+    /** Fast mining for tests that need many hashes: about 1 in 16 is a coin. */
+    private static final Map<String, String> FAST = Map.of(
+        "WORKER_ID", "miner", "WORKER_DELAY_MS", "2", "WORKER_CONCURRENCY", "2", "WORKER_REPORT_MS", "200");
+
+    private LocalRedis localRedis;
+    private Redis redis;
+    private final List<RunningService> started = new ArrayList<>();
+
+    @BeforeEach
+    void startRedis(Vertx vertx) throws IOException {
+        localRedis = LocalRedis.start(0);
+        redis = RedisUrl.client(vertx, URI.create(localRedis.url()));
+    }
+
+    @AfterEach
+    void stopEverything() {
+        // Workers first (they flush), then what they use.
+        for (int i = started.size() - 1; i >= 0; i--) {
+            started.get(i).stopAndWait();
+        }
+        localRedis.close();
+    }
+
+    @Test
+    void everyWalletCoinIsTheSha256OfItsBytesAndStartsWithZero() throws Exception {
+        RunningService worker = startWorker(fastRngAndHasher(), FAST);
+        eventually(Duration.ofSeconds(60), "20 coins in the wallet", () -> walletSize() >= 20);
+        Tally counted = stop(worker);
+
+        Response wallet = redis(Request.cmd(Command.HGETALL).arg(RedisKeys.WALLET));
+        assertEquals(walletSize(), wallet.getKeys().size());
+        for (String hex : wallet.getKeys()) {
+            byte[] bytes = wallet.get(hex).toBuffer().getBytes();
+            assertEquals(32, bytes.length, "the random bytes of coin " + hex);
+            assertEquals(sha256Hex(bytes), hex, "a wallet field is the SHA-256 of its value");
+            assertTrue(hex.startsWith("0"), "a coin starts with 0: " + hex);
+        }
+        assertEquals(counted.coins(), walletSize(), "every coin found is in the wallet");
+    }
+
+    @Test
+    void perWorkerCountsAddUpToHashes() throws Exception {
+        Map<String, String> services = fastRngAndHasher();
+        RunningService alice = startWorker(services, with(FAST, "WORKER_ID", "worker-a"));
+        RunningService bob = startWorker(services, with(FAST, "WORKER_ID", "worker-b"));
+        long began = System.currentTimeMillis();
+        eventually(Duration.ofSeconds(30), "both workers reported", () -> workerHashes().size() == 2);
+
+        // Read while both keep reporting: hashes and the per-worker figures are updated in one step.
+        for (int i = 0; i < 10; i++) {
+            Response snapshot = redis.batch(List.of(Request.cmd(Command.MULTI),
+                    Request.cmd(Command.GET).arg(RedisKeys.HASHES),
+                    Request.cmd(Command.HVALS).arg(RedisKeys.WORKER_HASHES),
+                    Request.cmd(Command.EXEC)))
+                .await(10, TimeUnit.SECONDS).get(3);
+            long perWorker = 0;
+            for (Response value : snapshot.get(1)) {
+                perWorker += value.toLong();
+            }
+            assertEquals(snapshot.get(0).toLong(), perWorker, "hashes = the sum of worker_hashes");
+            Thread.sleep(150);
+        }
+
+        long alicesHashes = stop(alice).hashes();
+        long bobsHashes = stop(bob).hashes();
+        assertEquals(Map.of("worker-a", alicesHashes, "worker-b", bobsHashes), workerHashes());
+        assertEquals(alicesHashes + bobsHashes, hashesInRedis());
+        for (String id : List.of("worker-a", "worker-b")) {
+            long seen = redis(Request.cmd(Command.ZSCORE).arg(RedisKeys.WORKER_SEEN).arg(id)).toLong();
+            assertTrue(seen >= began && seen <= System.currentTimeMillis(), id + " last seen at " + seen);
+        }
+    }
+
+    @Test
+    void concurrencyEightDoesSeveralTimesTheLoopsOfOne() throws Exception {
+        // The workshop's delays: 0.1 s sleep, 0.1 s rng, 0.1 s hasher.
+        Map<String, String> services = rngAndHasher(Map.of());
+        RunningService one = startWorker(services, Map.of("WORKER_ID", "one"));
+        RunningService eight = startWorker(services, Map.of("WORKER_ID", "eight", "WORKER_CONCURRENCY", "8"));
+        eventually(Duration.ofSeconds(30), "12 loops by the worker with one loop",
+            () -> hashesCounted(one) >= 12);
+        double loopsOfOne = hashesCounted(one);
+        double loopsOfEight = hashesCounted(eight);
+        assertTrue(loopsOfEight >= 3 * loopsOfOne,
+            "WORKER_CONCURRENCY=8 did " + loopsOfEight + " loops while 1 did " + loopsOfOne);
+    }
+
+    @Test
+    void redisOutageLosesNoCountedHash() throws Exception {
+        RunningService worker = startWorker(fastRngAndHasher(), FAST);
+        eventually(Duration.ofSeconds(30), "hashes in Redis", () -> hashesInRedis() >= 20);
+
+        localRedis.stop();
+        double countedBeforeOutage = hashesCounted(worker);
+        Thread.sleep(1000);  // several report intervals
+        eventually(Duration.ofSeconds(30), "mining on while Redis is down, and retrying it",
+            () -> hashesCounted(worker) >= countedBeforeOutage + 50
+                && redisErrors(worker) >= 5);
+        assertTrue(unreported(worker) > 0, "hashes counted during the outage wait to be reported");
+
+        localRedis.start();
+        eventually(Duration.ofSeconds(30), "the backlog reported once Redis is back",
+            () -> hashesInRedis() > countedBeforeOutage + 50);
+        assertEverythingReported(worker);
+    }
+
+    @Test
+    void frozenRedisLosesNoCountedHashAndCountsNoneTwice() throws Exception {
+        RunningService worker = startWorker(fastRngAndHasher(), FAST);
+        eventually(Duration.ofSeconds(30), "hashes in Redis", () -> hashesInRedis() >= 20);
+
+        // Frozen for longer than a Redis command may take: reports time out while their first copies wait inside
+        // Redis, and are sent again; once thawed, Redis receives those reports twice and must apply each once.
+        localRedis.freeze();
+        double countedBeforeFreeze = hashesCounted(worker);
+        Thread.sleep(Worker.REDIS_TIMEOUT_MS * 2L + 500);
+        assertTrue(hashesCounted(worker) > countedBeforeFreeze, "mining on while Redis is frozen");
+        assertTrue(redisErrors(worker) >= 2, "timed-out reports were retried");
+        localRedis.thaw();
+
+        eventually(Duration.ofSeconds(30), "the backlog reported once Redis is thawed",
+            () -> hashesInRedis() > countedBeforeFreeze);
+        assertEverythingReported(worker);
+    }
+
+    @Test
+    void stopWithALongReportIntervalStillFlushesEveryHash() throws Exception {
+        RunningService worker = startWorker(fastRngAndHasher(), with(FAST, "WORKER_REPORT_MS", "3600000"));
+        eventually(Duration.ofSeconds(30), "20 hashes counted", () -> hashesCounted(worker) >= 20);
+        assertEquals(0, hashesInRedis(), "nothing reported before the first hour is over");
+        assertEquals(stop(worker).hashes(), hashesInRedis());
+    }
+
+    @Test
+    void stopEndsWellWithinTheGracePeriodEvenWhenRedisNeverAnswers() throws Exception {
+        RunningService worker = startWorker(fastRngAndHasher(), FAST);
+        eventually(Duration.ofSeconds(30), "20 hashes counted", () -> hashesCounted(worker) >= 20);
+        localRedis.freeze();
+        long began = System.nanoTime();
+        worker.stop().await(30, TimeUnit.SECONDS);
+        long tookMs = (System.nanoTime() - began) / 1_000_000;
+        assertTrue(tookMs < 20_000, "the stop took " + tookMs + " ms; Kubernetes kills after 30 s");
+    }
+
+    @Test
+    void workerStartedBeforeRngMinesWithinThreeSecondsOfRngAppearing(Vertx vertx) throws Exception {
+        // Kubernetes starts pods in any order: here the worker comes first, before rng, hasher and Redis.
+        int rngPort = freePortForLater();
+        int hasherPort = freePortForLater();
+        localRedis.stop();
+        RunningService worker = startWorker(Map.of(
+            "RNG_URL", "http://127.0.0.1:" + rngPort,
+            "HASHER_URL", "http://127.0.0.1:" + hasherPort,
+            "REDIS_URL", localRedis.url()), Map.of());
+        HttpResponse<Buffer> ready = WebClient.create(vertx).get(worker.port(), "127.0.0.1", "/readyz").send()
+            .await(10, TimeUnit.SECONDS);
+        assertEquals(200, ready.statusCode(), "ready with neither rng, hasher nor Redis up");
+        // Enough failures for the retries to have backed off to their longest delay.
+        eventually(Duration.ofSeconds(30), "rng retried",
+            () -> count(worker, "dockercoins.worker.errors", "stage", "rng") >= 8);
+
+        localRedis.start();
+        started.add(0, Services.start("hasher", Hasher::deployment, Map.of("PORT", String.valueOf(hasherPort))));
+        assertEquals(0, hashesCounted(worker));
+        started.add(0, Services.start("rng", Rng::deployment, Map.of("PORT", String.valueOf(rngPort))));
+        long rngAppeared = System.nanoTime();
+        eventually(Duration.ofSeconds(30), "a hash", () -> hashesCounted(worker) >= 1);
+        long tookMs = (System.nanoTime() - rngAppeared) / 1_000_000;
+        assertTrue(tookMs < 3000, "mining began " + tookMs + " ms after rng appeared");
+    }
+
+    @Test
+    void badEnvValuesFailStartUpWithOneLine() {
+        // Each bad value and the start of the one line that must say what was expected instead.
+        Map<String, String> expected = Map.of(
+            "WORKER_CONCURRENCY=0", "a whole number from 1 to 10000",
+            "WORKER_CONCURRENCY=10001", "a whole number from 1 to 10000",
+            "WORKER_DELAY_MS=-5", "a whole number of milliseconds, 0 or more",
+            "WORKER_REPORT_MS=0", "a whole number of milliseconds, 1 or more",
+            "WORKER_REPORT_MS=soon", "a whole number of milliseconds, 1 or more",
+            "RNG_URL=rng:80", "an absolute URL starting with ",
+            "HASHER_URL=ftp://hasher", "an absolute URL starting with ",
+            "REDIS_URL=http://redis", "an absolute URL starting with ");
+        expected.forEach((setting, what) -> {
+            String[] nameAndValue = setting.split("=", 2);
+            String failure = Services.startFailure("worker", Worker::deployment,
+                Map.of(nameAndValue[0], nameAndValue[1]));
+            String line = nameAndValue[0] + "=\"" + nameAndValue[1] + "\" is invalid: expected " + what;
+            assertTrue(failure.startsWith(line), failure);
+            assertTrue(!failure.contains("\n"), failure);
+        });
+    }
+
+    @Test
+    void metricsPassPromtool(Vertx vertx) throws Exception {
+        RunningService worker = startWorker(fastRngAndHasher(), FAST);
+        eventually(Duration.ofSeconds(30), "a few loops", () -> hashesCounted(worker) >= 5);
+        WebClient web = WebClient.create(vertx);
+        String metrics = web.get(worker.port(), "127.0.0.1", "/metrics").send().await(10, TimeUnit.SECONDS)
+            .bodyAsString();
+        for (String line : List.of("dockercoins_worker_hashes_total ", "dockercoins_worker_coins_total ",
+            "dockercoins_worker_errors_total{stage=\"rng\"} ", "dockercoins_worker_errors_total{stage=\"hasher\"} ",
+            "dockercoins_worker_errors_total{stage=\"redis\"} ", "dockercoins_worker_unreported_hashes ",
+            "dockercoins_worker_loop_duration_seconds_bucket{le=\"0.1\"} ",
+            "dockercoins_worker_loop_duration_seconds_count ")) {
+            assertTrue(metrics.contains("\n" + line), "no " + line + "in\n" + metrics);
+        }
+        assertEquals(404, web.get(worker.port(), "127.0.0.1", "/").send().await(10, TimeUnit.SECONDS).statusCode(),
+            "the worker serves only /metrics, /healthz and /readyz");
+        Promtool.checkMetrics(metrics);
+    }
+
+    // --- helpers ---
+
+    /** rng and hasher with no simulated delay: the worker's own sleep sets the pace. */
+    private Map<String, String> fastRngAndHasher() {
+        return rngAndHasher(Map.of("RNG_DELAY_MS", "0", "HASHER_DELAY_MS", "0"));
+    }
+
+    /** Starts rng and hasher; answers the variables that point a worker at them and at Redis. */
+    private Map<String, String> rngAndHasher(Map<String, String> delays) {
+        RunningService rng = Services.start("rng", Rng::deployment, delays);
+        RunningService hasher = Services.start("hasher", Hasher::deployment, delays);
+        started.add(0, rng);
+        started.add(0, hasher);
+        return Map.of(
+            "RNG_URL", "http://127.0.0.1:" + rng.port(),
+            "HASHER_URL", "http://127.0.0.1:" + hasher.port(),
+            "REDIS_URL", localRedis.url());
+    }
+
+    private RunningService startWorker(Map<String, String> services, Map<String, String> settings) {
+        Map<String, String> env = new HashMap<>(services);
+        env.putAll(settings);
+        RunningService worker = Services.start("worker", Worker::deployment, env);
+        started.add(worker);
+        return worker;
+    }
+
+    private static Map<String, String> with(Map<String, String> settings, String name, String value) {
+        Map<String, String> more = new HashMap<>(settings);
+        more.put(name, value);
+        return more;
+    }
+
+    /** What a worker counted in all, hashes and coins. */
+    private record Tally(long hashes, long coins) {
+    }
+
+    /** Stops the worker (it flushes) and answers what it counted, loops finishing during the stop included. */
+    private static Tally stop(RunningService worker) throws Exception {
+        // Held before the stop closes the registry; the counters keep their values.
+        Counter hashes = worker.metrics().registry().get("dockercoins.worker.hashes").counter();
+        Counter coins = worker.metrics().registry().get("dockercoins.worker.coins").counter();
+        worker.stop().await(30, TimeUnit.SECONDS);
+        return new Tally((long) hashes.count(), (long) coins.count());
+    }
+
+    /** After the stop, Redis holds exactly what the worker counted, its coins included. */
+    private void assertEverythingReported(RunningService worker) throws Exception {
+        Tally counted = stop(worker);
+        assertTrue(counted.hashes() > 0);
+        assertEquals(counted.hashes(), hashesInRedis(), "Redis hashes = the hashes the worker counted");
+        assertEquals(Map.of("miner", counted.hashes()), workerHashes(), "worker_hashes agrees");
+        assertEquals(counted.coins(), walletSize(), "every coin found is in the wallet");
+    }
+
+    private static double hashesCounted(RunningService worker) {
+        return count(worker, "dockercoins.worker.hashes");
+    }
+
+    private static double redisErrors(RunningService worker) {
+        return count(worker, "dockercoins.worker.errors", "stage", "redis");
+    }
+
+    private static double count(RunningService service, String name, String... tags) {
+        MeterRegistry registry = service.metrics().registry();
+        return registry.get(name).tags(tags).counter().count();
+    }
+
+    private static double unreported(RunningService worker) {
+        return worker.metrics().registry().get("dockercoins.worker.unreported.hashes").gauge().value();
+    }
+
+    private Response redis(Request request) throws Exception {
+        return redis.send(request).await(10, TimeUnit.SECONDS);
+    }
+
+    private long hashesInRedis() {
+        try {
+            Response hashes = redis(Request.cmd(Command.GET).arg(RedisKeys.HASHES));
+            return hashes == null ? 0 : hashes.toLong();
+        } catch (Exception e) {
+            throw new AssertionError("cannot read " + RedisKeys.HASHES + ": " + e, e);
+        }
+    }
+
+    private long walletSize() {
+        try {
+            return redis(Request.cmd(Command.HLEN).arg(RedisKeys.WALLET)).toLong();
+        } catch (Exception e) {
+            throw new AssertionError("cannot read " + RedisKeys.WALLET + ": " + e, e);
+        }
+    }
+
+    private Map<String, Long> workerHashes() {
+        try {
+            Response all = redis(Request.cmd(Command.HGETALL).arg(RedisKeys.WORKER_HASHES));
+            Map<String, Long> perWorker = new HashMap<>();
+            for (String id : all.getKeys()) {
+                perWorker.put(id, all.get(id).toLong());
+            }
+            return perWorker;
+        } catch (Exception e) {
+            throw new AssertionError("cannot read " + RedisKeys.WORKER_HASHES + ": " + e, e);
+        }
+    }
+
+    private static void eventually(Duration within, String what, BooleanSupplier condition)
+        throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("not within " + within.toSeconds() + " s: " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static String sha256Hex(byte[] bytes) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    /**
+     * A free port for a service started later, below Linux's ephemeral range (32768 and up): there, neither
+     * a process asking for port 0 nor the worker's own connection attempts (a TCP self-connect) can take it first.
+     */
+    private static int freePortForLater() throws IOException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(20_000, 32_000);
+            try (ServerSocket socket = new ServerSocket(port)) {
+                return socket.getLocalPort();
+            } catch (BindException taken) {
+                // try another
+            }
+        }
+        throw new IOException("no free port between 20000 and 32000");
+    }
+}
