@@ -112,8 +112,10 @@ class ManifestsTest {
         AssertionError unknownField = assertThrows(AssertionError.class,
             () -> KubernetesModel.read(typo, "rng.yaml with a typo"));
         assertTrue(unknownField.getMessage().contains("readynessProbe"), unknownField.getMessage());
-        String indentation = Repo.read(Repo.path("manifests/base/rng.yaml")).replace("          ports:\n", "          ports:\n          imagePullPolicyy: Always\n");
-        assertThrows(AssertionError.class, () -> KubernetesModel.read(indentation, "typo"));
+        // periodSeconds indented one level too little: it lands on the container, which has no such field.
+        String indentation = Repo.read(Repo.path("manifests/base/rng.yaml")).replace("            periodSeconds: 5\n", "          periodSeconds: 5\n");
+        AssertionError misplaced = assertThrows(AssertionError.class, () -> KubernetesModel.read(indentation, "rng.yaml mis-indented"));
+        assertTrue(misplaced.getMessage().contains("containers[0].periodSeconds"), misplaced.getMessage());
         assertThrows(AssertionError.class,
             () -> KubernetesModel.read("apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscalerr\nmetadata: {name: worker}\n", "hpa"));
     }
