@@ -36,6 +36,20 @@ class RngProcessTest {
     }
 
     @Test
+    void accessLogFalsePrintsNoRequestLines() throws Exception {
+        try (ChildProcess rng = ChildProcess.java("dockercoins.rng.Rng",
+            Map.of("PORT", "0", "RNG_DELAY_MS", "0", "ACCESS_LOG", "false"))) {
+            Matcher ready = READY.matcher(rng.awaitLine(line -> READY.matcher(line).find(), Duration.ofSeconds(30)));
+            assertTrue(ready.find());
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + ready.group(1) + "/8"))
+                .build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+            assertEquals(0, rng.terminate(Duration.ofSeconds(30)));
+            assertTrue(rng.lines().stream().noneMatch(line -> line.contains("rng.access")), rng.output());
+        }
+    }
+
+    @Test
     void sigtermFinishesTheRequestInFlightAndExitsZero() throws Exception {
         try (ChildProcess rng = ChildProcess.java("dockercoins.rng.Rng", Map.of("PORT", "0", "RNG_DELAY_MS", "1500"))) {
             Matcher ready = READY.matcher(rng.awaitLine(line -> READY.matcher(line).find(), Duration.ofSeconds(30)));
@@ -55,6 +69,7 @@ class RngProcessTest {
             assertEquals(32, response.body().length);
             assertEquals(0, exit, rng.output());
             assertTrue(rng.output().contains("rng stopped in"), rng.output());
+            assertTrue(rng.output().contains("rng.access - 127.0.0.1 \"GET /32\" 200 32 "), "no access-log line");
         }
     }
 }
