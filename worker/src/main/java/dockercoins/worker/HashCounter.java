@@ -96,7 +96,9 @@ final class HashCounter {
         vertx.cancelTimer(reportTimer);
         Promise<Void> flushed = Promise.promise();
         flushUntil(System.nanoTime() + grace.toNanos(), flushed);
-        return flushed.future();
+        // The final tally, so whoever stopped the worker can hold Redis to it.
+        return flushed.future().onComplete(done -> LOG.info("worker {} counted {} hashes in all, {} of them not in Redis",
+            config.workerId(), (long) hashes.count(), unreported));
     }
 
     private void reportIn(long delayMs) {
