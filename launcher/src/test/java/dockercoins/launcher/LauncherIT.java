@@ -1,0 +1,222 @@
+package dockercoins.launcher;
+
+import dockercoins.localredis.LocalRedis;
+import dockercoins.shared.RedisKeys;
+import dockercoins.shared.testing.ChildProcess;
+import dockercoins.shared.testing.Services;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.Response;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static dockercoins.shared.testing.Services.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The packaged launcher as a user runs it: {@code java -jar launcher/target/launcher.jar}. */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class LauncherIT {
+
+    private static final Path JAR = Path.of("target", "launcher.jar");
+    private static final Pattern EMBEDDED_REDIS = Pattern.compile("embedded redis-server at (redis://\\S+)");
+    private static final Pattern TALLY = Pattern.compile("worker (\\S+) counted (\\d+) hashes in all, (\\d+) of them");
+
+    /** A base port with room for webui, rng, hasher and the workers (the contract's 8000 may be taken here). */
+    private static int freeBasePort(int workers) throws IOException {
+        for (int base = 21_000; base < 31_000; base += 50) {
+            if (allFree(base, 3 + workers)) {
+                return base;
+            }
+        }
+        throw new IOException("no free block of ports");
+    }
+
+    private static boolean allFree(int base, int count) {
+        for (int port = base; port < base + count; port++) {
+            try (ServerSocket socket = new ServerSocket(port)) {
+                socket.setReuseAddress(true);
+            } catch (IOException taken) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static ChildProcess launch(int base, int workers, Map<String, String> env) throws Exception {
+        Map<String, String> vars = new HashMap<>(Map.of("ACCESS_LOG", "false"));
+        vars.putAll(env);
+        ChildProcess launcher = ChildProcess.jar(JAR, vars, "--workers", String.valueOf(workers),
+            "--ports", String.valueOf(base));
+        launcher.awaitLine(line -> line.contains("DockerCoins is mining"), Duration.ofSeconds(90));
+        return launcher;
+    }
+
+    private static JsonObject json(WebClient client, int base) throws Exception {
+        return await(client.get(base, "localhost", "/json").send()).bodyAsJsonObject();
+    }
+
+    /** hashes/s over a window, read from the workers' own count in Redis. */
+    private static double speed(RedisAPI redis, Duration window) throws Exception {
+        long before = hashes(redis);
+        long began = System.nanoTime();
+        Thread.sleep(window.toMillis());
+        long after = hashes(redis);
+        return (after - before) / ((System.nanoTime() - began) / 1e9);
+    }
+
+    private static long hashes(RedisAPI redis) throws Exception {
+        Response value = await(redis.get(RedisKeys.HASHES));
+        return value == null ? 0 : value.toLong();
+    }
+
+    @Test
+    void theWholeMinerMinesAndTheDashboardAgreesWithRedis(Vertx vertx) throws Exception {
+        int base = freeBasePort(3);
+        try (ChildProcess launcher = launch(base, 3, Map.of("WORKER_DELAY_MS", "20"))) {
+            Matcher redisUrl = EMBEDDED_REDIS.matcher(launcher.awaitLine(
+                line -> EMBEDDED_REDIS.matcher(line).find(), Duration.ofSeconds(5)));
+            assertTrue(redisUrl.find());
+            RedisAPI redis = RedisAPI.api(Redis.createClient(vertx, redisUrl.group(1)));
+            WebClient client = Services.httpClient(vertx);
+
+            // Hashes climb and coins appear (one hash in 16 is a coin).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            JsonObject figures = json(client, base);
+            while ((figures.getLong("hashes") < 50 || figures.getLong("coins") < 2) && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+                figures = json(client, base);
+            }
+            assertTrue(figures.getLong("hashes") >= 50, "hashes did not climb: " + figures);
+            assertTrue(figures.getLong("coins") >= 2, "no coins: " + figures);
+
+            // Every coin in the wallet is the SHA-256 of its bytes and starts with 0.
+            Response wallet = await(redis.hgetall(RedisKeys.WALLET));
+            assertTrue(wallet.size() >= 2);
+            for (String hex : wallet.getKeys()) {
+                byte[] bytes = wallet.get(hex).toBytes();
+                assertEquals(32, bytes.length);
+                assertEquals(hex, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)));
+                assertTrue(hex.startsWith("0"), hex);
+            }
+
+            // /json agrees with Redis: the webui polls once a second, so it lies between two reads of Redis.
+            long hashesBefore = hashes(redis);
+            long coinsBefore = await(redis.hlen(RedisKeys.WALLET)).toLong();
+            Thread.sleep(1500);
+            JsonObject now = json(client, base);
+            long hashesAfter = hashes(redis);
+            long coinsAfter = await(redis.hlen(RedisKeys.WALLET)).toLong();
+            assertTrue(hashesBefore <= now.getLong("hashes") && now.getLong("hashes") <= hashesAfter,
+                hashesBefore + " <= " + now.getLong("hashes") + " <= " + hashesAfter);
+            assertTrue(coinsBefore <= now.getLong("coins") && now.getLong("coins") <= coinsAfter,
+                coinsBefore + " <= " + now.getLong("coins") + " <= " + coinsAfter);
+
+            // The per-worker view lists every worker.
+            JsonArray workers = now.getJsonArray("workers");
+            List<String> ids = workers.stream().map(w -> ((JsonObject) w).getString("id")).sorted().toList();
+            assertEquals(List.of("worker-1", "worker-2", "worker-3"), ids, now.encodePrettily());
+
+            // Each service is its own Vert.x with its own /metrics.
+            assertTrue(await(client.get(base + 1, "localhost", "/metrics").send()).bodyAsString()
+                .contains("dockercoins_rng_bytes_total"));
+            assertTrue(await(client.get(base + 3, "localhost", "/metrics").send()).bodyAsString()
+                .contains("dockercoins_worker_hashes_total"));
+            assertEquals(0, launcher.terminate(Duration.ofSeconds(60)), launcher.output());
+        }
+    }
+
+    @Test
+    void eightWorkersMineAtLeastSixTimesAsFastAsOne(Vertx vertx) throws Exception {
+        try (LocalRedis redisServer = LocalRedis.start(0)) {
+            RedisAPI redis = RedisAPI.api(Redis.createClient(vertx, redisServer.url()));
+            double one;
+            int base = freeBasePort(8);
+            try (ChildProcess launcher = launch(base, 1, Map.of("REDIS_URL", redisServer.url()))) {
+                Thread.sleep(3000); // every loop under way, the first report made
+                one = speed(redis, Duration.ofSeconds(12));
+                assertEquals(0, launcher.terminate(Duration.ofSeconds(60)));
+            }
+            double eight;
+            try (ChildProcess launcher = launch(base, 8, Map.of("REDIS_URL", redisServer.url()))) {
+                Thread.sleep(3000);
+                eight = speed(redis, Duration.ofSeconds(12));
+                assertEquals(0, launcher.terminate(Duration.ofSeconds(60)));
+            }
+            // At the default delays one worker does about 3.3 hashes/s; eight should do about eight times that.
+            assertTrue(one > 2.0, "one worker mined only " + one + " hashes/s");
+            assertTrue(eight >= 6 * one, "8 workers: " + eight + " hashes/s, 1 worker: " + one);
+        }
+    }
+
+    @Test
+    void sigtermExitsZeroAndRedisHoldsEveryHashTheWorkersCounted(Vertx vertx) throws Exception {
+        try (LocalRedis redisServer = LocalRedis.start(0)) {
+            int base = freeBasePort(4);
+            ChildProcess launcher = launch(base, 4, Map.of("REDIS_URL", redisServer.url(),
+                "WORKER_DELAY_MS", "10", "WORKER_CONCURRENCY", "4",
+                // A long report interval: nearly everything counted is still unreported at SIGTERM.
+                "WORKER_REPORT_MS", "60000"));
+            try (launcher) {
+                Thread.sleep(4000);
+                assertEquals(0, launcher.terminate(Duration.ofSeconds(60)), launcher.output());
+            }
+            long counted = 0;
+            int tallies = 0;
+            for (String line : launcher.lines()) {
+                Matcher tally = TALLY.matcher(line);
+                if (tally.find()) {
+                    counted += Long.parseLong(tally.group(2));
+                    assertEquals("0", tally.group(3), line);
+                    tallies++;
+                }
+            }
+            assertEquals(4, tallies, launcher.output());
+            assertTrue(counted > 0, "nothing was mined");
+            RedisAPI redis = RedisAPI.api(Redis.createClient(vertx, redisServer.url()));
+            assertEquals(counted, hashes(redis));
+        }
+    }
+
+    @Test
+    void aPortInUseGetsOneClearLineAndANonZeroExit() throws Exception {
+        int base = freeBasePort(1);
+        try (ServerSocket taken = new ServerSocket(base + 1);
+             ChildProcess launcher = ChildProcess.jar(JAR, Map.of(), "--ports", String.valueOf(base))) {
+            int exit = launcher.awaitExit(Duration.ofSeconds(90));
+            assertTrue(exit != 0, "exit " + exit);
+            String line = launcher.awaitLine(l -> l.contains("cannot start:"), Duration.ofSeconds(1));
+            assertTrue(line.contains("rng (port " + (base + 1) + "): the port is already in use"), line);
+            assertTrue(launcher.lines().stream().noneMatch(l -> l.startsWith("\tat ")), "a stack trace: " + launcher.output());
+        }
+    }
+
+    @Test
+    void aBadFlagGetsOneClearLineAndANonZeroExit() throws Exception {
+        try (ChildProcess launcher = ChildProcess.jar(JAR, Map.of(), "--workers", "lots")) {
+            assertEquals(2, launcher.awaitExit(Duration.ofSeconds(30)));
+            assertEquals(1, launcher.lines().size(), launcher.output());
+            assertTrue(launcher.lines().get(0).endsWith("--workers \"lots\" is invalid: expected a number from 1 to 200"));
+        }
+    }
+}
