@@ -41,10 +41,11 @@
     points = points.filter((point) => point.t > data.now - HISTORY_SECONDS);
 
     const ok = data.redis === 'ok';
+    const speed = byId('speed').querySelector('.number');
     if (ok && data.speed !== null) {
-      byId('speed').textContent = '~' + data.speed.toFixed(1) + ' hashes/second';
+      speed.textContent = '~' + data.speed.toFixed(1);  // "~X.X hashes/second", as the original said it
     } else if (ok) {
-      byId('speed').textContent = 'measuring…';
+      speed.textContent = '…';
     }
     if (data.hashes !== null) {
       byId('hashes').textContent = whole.format(data.hashes);
@@ -59,9 +60,14 @@
   function showWorkers(workers, firstEvent) {
     const list = byId('workers');
     const fastest = Math.max(0.1, ...workers.map((worker) => worker.speed || 0));
-    const present = new Set();
-    for (const worker of workers) {
-      present.add(worker.id);
+    const present = new Set(workers.map((worker) => worker.id));
+    for (const [id, row] of workerRows) {
+      if (!present.has(id)) {  // stopped reporting: scaled down, or gone
+        row.remove();
+        workerRows.delete(id);
+      }
+    }
+    workers.forEach((worker, position) => {
       let row = workerRows.get(worker.id);
       if (!row) {
         row = newWorkerRow(worker.id, !firstEvent);  // scaled in while we watch: make it seen
@@ -70,20 +76,18 @@
       row.querySelector('.worker-speed').textContent =
         worker.speed === null ? 'starting…' : worker.speed.toFixed(1) + ' hashes/s';
       row.querySelector('.worker-fill').style.width = (100 * (worker.speed || 0) / fastest).toFixed(1) + '%';
-      list.appendChild(row);  // (re)appended in the server's order: sorted by id, rows never jump around
-    }
-    for (const [id, row] of workerRows) {
-      if (!present.has(id)) {
-        row.remove();
-        workerRows.delete(id);
+      // In the server's order (by id), so rows never jump around; a row already in place is left alone.
+      if (list.children[position] !== row) {
+        list.insertBefore(row, list.children[position] || null);
       }
-    }
+    });
     byId('no-workers').hidden = workers.length > 0;
   }
 
   function newWorkerRow(id, highlight) {
     const row = document.createElement('li');
     row.className = highlight ? 'worker new' : 'worker';
+    row.addEventListener('animationend', () => row.classList.remove('new'));
     row.dataset.id = id;
     const name = document.createElement('span');
     name.className = 'worker-id';
