@@ -143,6 +143,7 @@ class WebuiTest {
     @Test
     void unknownPathIs404AndHeadersAreSafe() throws Exception {
         startWebui();
+        Eventually.passes(FEW_SECONDS, () -> assertEquals("ok", json().getString("redis")));
         for (String path : List.of("/", "/index.html", "/dashboard.js", "/json", "/metrics", "/healthz", "/nope",
             "/vendor/", "/vendor/chart.umd.js")) {
             HttpResponse<Buffer> response = get(path);
