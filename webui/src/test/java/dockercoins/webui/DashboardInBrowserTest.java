@@ -1,8 +1,11 @@
 package dockercoins.webui;
 
+import dockercoins.hasher.Hasher;
 import dockercoins.localredis.LocalRedis;
+import dockercoins.rng.Rng;
 import dockercoins.shared.Service.RunningService;
 import dockercoins.shared.testing.Services;
+import dockercoins.worker.Worker;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -36,7 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The dashboard in a real headless browser, opened as a newcomer would open it through
- * {@code kubectl proxy}: under a path prefix, with workers mining. Screenshots go to target/.
+ * {@code kubectl proxy}: under a path prefix, with the real miner running (rng, hasher, and workers
+ * scaled as {@code kubectl scale deploy/worker} would). Screenshots go to target/.
  */
 @ExtendWith(VertxExtension.class)
 class DashboardInBrowserTest {
@@ -52,7 +56,9 @@ class DashboardInBrowserTest {
     private LocalRedis redis;
     private RunningService webui;
     private PathPrefixProxy proxy;
-    private final List<FakeWorker> workers = new ArrayList<>();
+    private RunningService rng;
+    private RunningService hasher;
+    private final List<RunningService> workers = new ArrayList<>();
 
     @BeforeEach
     void start(Vertx vertx, @TempDir Path profile) throws Exception {
@@ -60,6 +66,8 @@ class DashboardInBrowserTest {
         redis = LocalRedis.start(0);
         webui = Services.start("webui", Webui::deployment, Map.of("REDIS_URL", redis.url()));
         proxy = Services.await(PathPrefixProxy.start(vertx, webui.port()));
+        rng = Services.start("rng", Rng::deployment, Map.of());
+        hasher = Services.start("hasher", Hasher::deployment, Map.of());
     }
 
     @AfterEach
@@ -67,7 +75,12 @@ class DashboardInBrowserTest {
         if (browser != null) {
             browser.quit();
         }
-        workers.forEach(FakeWorker::close);
+        workers.forEach(RunningService::stopAndWait);
+        for (RunningService service : new RunningService[] {hasher, rng}) {
+            if (service != null) {
+                service.stopAndWait();
+            }
+        }
         if (proxy != null) {
             Services.await(proxy.close());
         }
@@ -80,26 +93,28 @@ class DashboardInBrowserTest {
     }
 
     @Test
-    void dashboardThroughAPathPrefixShowsSpeedAndWorkers(Vertx vertx) throws Exception {
-        scaleTo(vertx, 1);
+    void dashboardThroughAPathPrefixShowsSpeedAndWorkers() throws Exception {
+        scaleTo(1);
         String prefix = "http://localhost:" + proxy.port() + PathPrefixProxy.PREFIX + "/";
         browser.get(prefix);
         assertEquals(prefix + "index.html", browser.getCurrentUrl(), "the redirect stayed under the prefix");
 
         waitUntil(Duration.ofSeconds(20), "a speed above 0 and the worker in the list",
-            () -> speed() > 0 && workerIds().contains(workers.get(0).id()));
+            () -> speed() > 0 && workerIds().equals(POD_NAMES.subList(0, 1)));
         assertEquals("live", text("state"));
         assertEquals("1", text("workers-active"));
 
         Thread.sleep(SCALE_EVERY_SECONDS * 1000L);
-        scaleTo(vertx, 3);
+        scaleTo(3);
         waitUntil(Duration.ofSeconds(5), "the workers scaled in, within a few seconds", () -> workerIds().size() == 3);
         Thread.sleep(SCALE_EVERY_SECONDS * 1000L);
-        scaleTo(vertx, 6);
+        scaleTo(6);
         waitUntil(Duration.ofSeconds(5), "six workers listed", () -> workerIds().size() == 6);
-        // Each at about 3.3 hashes/s, measured between its own reports: six make about 20.
+        // A worker does at most 3.3 hashes/s (three 0.1 s waits per loop): six, well over what three can do.
         waitUntil(Duration.ofSeconds(SCALE_EVERY_SECONDS + 10L), "the speed of six workers",
-            () -> speed() > 17 && speed() < 23);
+            () -> speed() > 12 && speed() < 21);
+        waitUntil(Duration.ofSeconds(5), "each worker's own speed", () -> workerSpeeds().stream()
+            .allMatch(speed -> speed > 1 && speed < 3.5));
         Thread.sleep(Math.max(0, SCALE_EVERY_SECONDS - 6) * 1000L);
         assertEquals("6", text("workers-active"));
         assertTrue(Long.parseLong(text("hashes").replace(",", "")) > 0);
@@ -119,8 +134,8 @@ class DashboardInBrowserTest {
     }
 
     @Test
-    void redisStoppedPageShowsUnreachableThenRecovers(Vertx vertx) throws Exception {
-        scaleTo(vertx, 2);
+    void redisStoppedPageShowsUnreachableThenRecovers() throws Exception {
+        scaleTo(2);
         browser.get("http://localhost:" + proxy.port() + PathPrefixProxy.PREFIX + "/");
         waitUntil(Duration.ofSeconds(20), "the miner live", () -> speed() > 0 && "live".equals(text("state")));
         assertFalse(browser.findElement(By.id("alert")).isDisplayed());
@@ -140,10 +155,14 @@ class DashboardInBrowserTest {
             () -> !browser.findElement(By.id("alert")).isDisplayed() && "live".equals(text("state")) && speed() > 0);
     }
 
-    /** Like {@code kubectl scale deploy/worker --replicas=count}, with pod names for worker ids. */
-    private void scaleTo(Vertx vertx, int count) {
+    /** Like {@code kubectl scale deploy/worker --replicas=count}: real workers, pod names for ids. */
+    private void scaleTo(int count) {
         while (workers.size() < count) {
-            workers.add(FakeWorker.start(vertx, redis.url(), POD_NAMES.get(workers.size())));
+            workers.add(Services.start("worker", Worker::deployment, Map.of(
+                "REDIS_URL", redis.url(),
+                "RNG_URL", "http://localhost:" + rng.port(),
+                "HASHER_URL", "http://localhost:" + hasher.port(),
+                "WORKER_ID", POD_NAMES.get(workers.size()))));
         }
     }
 
@@ -168,6 +187,15 @@ class DashboardInBrowserTest {
             ids.add(row.getDomAttribute("data-id"));
         }
         return ids;
+    }
+
+    private List<Double> workerSpeeds() {
+        List<Double> speeds = new ArrayList<>();
+        for (WebElement speed : browser.findElements(By.cssSelector("#workers .worker-speed"))) {
+            Matcher shown = Pattern.compile("(\\d+\\.\\d) hashes/s").matcher(speed.getText());
+            speeds.add(shown.matches() ? Double.parseDouble(shown.group(1)) : -1);
+        }
+        return speeds;
     }
 
     private void waitUntil(Duration timeout, String what, java.util.function.BooleanSupplier condition) {

@@ -262,7 +262,8 @@ class WebuiTest {
         assertEquals(200, get("/readyz").statusCode(), "the webui stays ready without Redis");
         int eventsWhileDown = viewer.events().size();
         Thread.sleep(2_500);
-        assertTrue(viewer.events().size() - eventsWhileDown >= 2, "viewers still hear every second while Redis is down");
+        assertTrue(viewer.events().size() - eventsWhileDown >= 2,
+            "viewers still hear every second while Redis is down");
 
         redis.start();
         Eventually.passes(FEW_SECONDS, () -> {
