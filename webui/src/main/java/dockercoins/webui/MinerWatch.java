@@ -66,7 +66,8 @@ final class MinerWatch {
 
     /** Where Redis is, without the password a REDIS_URL may hold: for logs and the start-up line. */
     String where() {
-        return redisUrl.getScheme() + "://" + redisUrl.getHost() + ":" + (redisUrl.getPort() == -1 ? 6379 : redisUrl.getPort());
+        int port = redisUrl.getPort() == -1 ? 6379 : redisUrl.getPort();
+        return redisUrl.getScheme() + "://" + redisUrl.getHost() + ":" + port;
     }
 
     void start(Vertx vertx, Consumer<MinerSnapshot> onSnapshot) {
@@ -118,7 +119,9 @@ final class MinerWatch {
         batch.onComplete(done -> pollInFlight = false);
         batch.timeout(POLL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
             .map(replies -> read(replies.get(replies.size() - 1), nowMs))
-            .onComplete(read -> publish(read.succeeded() ? read.result() : lost(read.cause(), System.currentTimeMillis())));
+            .onComplete(read -> publish(read.succeeded()
+                ? read.result()
+                : lost(read.cause(), System.currentTimeMillis())));
     }
 
     private void publish(MinerSnapshot snapshot) {
@@ -126,7 +129,9 @@ final class MinerWatch {
         if (snapshot.redisOk()) {
             registerMeters();
         }
-        history.addLast(new JsonArray().add(MinerSnapshot.seconds(snapshot.nowMs())).add(MinerSnapshot.rounded(snapshot.speed())));
+        history.addLast(new JsonArray()
+            .add(MinerSnapshot.seconds(snapshot.nowMs()))
+            .add(MinerSnapshot.rounded(snapshot.speed())));
         while (history.size() > HISTORY_POINTS) {
             history.removeFirst();
         }
@@ -170,7 +175,8 @@ final class MinerWatch {
             return latest.unreachable(latest.redisSince(), atMs);
         }
         // Once per outage: the page says "unreachable"; the reason stays here, in the log.
-        LOG.warn("redis unreachable at {} ({}): retrying every {} s", where(), reason(cause), Webui.POLL_EVERY_MS / 1000);
+        LOG.warn("redis unreachable at {} ({}): retrying every {} s", where(), reason(cause),
+            Webui.POLL_EVERY_MS / 1000);
         return latest.unreachable(atMs, atMs);
     }
 
