@@ -88,7 +88,6 @@ class DockerfileTest {
         assertTrue(copied.containsAll(expected), "the Dockerfile copies the poms of " + copied + " but the build has " + expected);
         Set<String> extra = new TreeSet<>(copied);
         extra.removeAll(expected);
-        // TODO(webui): once merged, nothing is pending and `extra` must be empty.
         assertEquals(new TreeSet<>(pendingModules()), extra, "the Dockerfile copies poms of modules that are not in the build");
     }
 

@@ -5,6 +5,7 @@ import dockercoins.rng.Rng;
 import dockercoins.shared.Env;
 import dockercoins.shared.Service;
 import dockercoins.shared.Service.RunningService;
+import dockercoins.webui.Webui;
 import dockercoins.worker.Worker;
 
 import java.io.IOException;
@@ -30,11 +31,8 @@ final class InProcess implements AutoCloseable {
     static final Map<String, Service.Factory> FACTORIES = Map.of(
         "rng", Rng::deployment,
         "hasher", Hasher::deployment,
-        "worker", Worker::deployment);
-    // TODO(webui): once the webui module is merged, add this entry above
-    //     "webui", dockercoins.webui.Webui::deployment
-    // and its dependency in deploy-checks/pom.xml. Until then every check that needs its code
-    // covers the other services only, and says so (see pending()).
+        "worker", Worker::deployment,
+        "webui", Webui::deployment);
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 

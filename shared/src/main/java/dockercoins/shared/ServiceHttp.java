@@ -55,6 +55,14 @@ public final class ServiceHttp {
         return actualPort.get();
     }
 
+    /**
+     * True from the moment shutdown begins. A response that never ends by itself (the webui's event
+     * stream) checks it and ends, so that draining the work in flight does not wait for it.
+     */
+    public boolean stopping() {
+        return stopping;
+    }
+
     /** A router that already serves the shared endpoints; the service adds its own routes after these. */
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);

@@ -1,0 +1,69 @@
+package dockercoins.webui;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.math.BigDecimal;
+import java.util.List;
+
+/**
+ * What the dashboard shows at one instant: the original's {@code coins}, {@code hashes} and {@code now},
+ * plus the speed, the active workers and whether Redis answered. When Redis does not answer, the figures
+ * are the last ones read (null if none yet) and the speed is null: unknown, not zero.
+ *
+ * @param redis      "ok", "unreachable", or "connecting" before the first poll has finished
+ * @param redisSince epoch milliseconds since which {@code redis} has been what it is
+ * @param nowMs      epoch milliseconds of the poll, so that hashes/now pairs give the true speed
+ */
+record MinerSnapshot(String redis, long redisSince, long nowMs, Long coins, Long hashes, Double speed,
+                     List<Worker> workers) {
+
+    static final String OK = "ok";
+    static final String UNREACHABLE = "unreachable";
+    static final String CONNECTING = "connecting";
+
+    /** One active worker: its id (the pod name), the hashes it has reported, its own speed (null until known). */
+    record Worker(String id, long hashes, Double speed) {
+    }
+
+    static MinerSnapshot connecting(long nowMs) {
+        return new MinerSnapshot(CONNECTING, nowMs, nowMs, null, null, null, List.of());
+    }
+
+    boolean redisOk() {
+        return OK.equals(redis);
+    }
+
+    /** The same figures, Redis unreachable since {@code sinceMs}. */
+    MinerSnapshot unreachable(long sinceMs, long atMs) {
+        return new MinerSnapshot(UNREACHABLE, sinceMs, atMs, coins, hashes, null, workers);
+    }
+
+    /** The body of {@code GET /json} and of each server-sent event. */
+    JsonObject toJson() {
+        JsonArray active = new JsonArray();
+        for (Worker worker : workers) {
+            active.add(new JsonObject()
+                .put("id", worker.id())
+                .put("hashes", worker.hashes())
+                .put("speed", rounded(worker.speed())));
+        }
+        return new JsonObject()
+            .put("coins", coins)
+            .put("hashes", hashes)
+            .put("now", seconds(nowMs))
+            .put("speed", rounded(speed))
+            .put("workers", active)
+            .put("redis", redis)
+            .put("redisSince", seconds(redisSince));
+    }
+
+    /** Epoch seconds with milliseconds, written out plainly (a double would print as 1.7E9). */
+    static BigDecimal seconds(long epochMs) {
+        return BigDecimal.valueOf(epochMs, 3);
+    }
+
+    static Double rounded(Double speed) {
+        return speed == null ? null : Math.round(speed * 100) / 100.0;
+    }
+}

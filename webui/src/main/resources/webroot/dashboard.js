@@ -1,0 +1,196 @@
+'use strict';
+
+// The dashboard. One event stream ("events", relative like every URL here, so that the page works
+// under a proxy's path prefix) brings the figures of the webui's one Redis poll every second; the
+// first event also brings the speed of the last 250 seconds, so the chart is full from the start.
+(function () {
+  const HISTORY_SECONDS = 250;   // as many one-second points as the original kept
+  const SILENT_AFTER_MS = 5000;  // no event for this long: the webui itself is not answering
+  const RECONNECT_MS = 2000;
+
+  const byId = (id) => document.getElementById(id);
+  const whole = new Intl.NumberFormat('en-US');
+  const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+
+  let stream = null;
+  let chart = null;
+  let points = [];               // {t: epoch seconds, speed: hashes/second or null while Redis is unreachable}
+  let latest = null;
+  let lastEventAt = Date.now();
+  const workerRows = new Map();  // worker id → its <li>
+
+  function connect() {
+    stream = new EventSource('events');
+    stream.onmessage = (event) => show(JSON.parse(event.data));
+    stream.onerror = () => {
+      // A refused stream (the webui restarting, a proxy's 502) is not retried by EventSource itself.
+      if (stream.readyState === EventSource.CLOSED) {
+        setTimeout(connect, RECONNECT_MS);
+      }
+    };
+  }
+
+  function show(data) {
+    lastEventAt = Date.now();
+    latest = data;
+    if (data.history) {
+      points = data.history.map(([t, speed]) => ({ t, speed }));
+    } else {
+      points.push({ t: data.now, speed: data.speed });
+    }
+    points = points.filter((point) => point.t > data.now - HISTORY_SECONDS);
+
+    const ok = data.redis === 'ok';
+    const speed = byId('speed').querySelector('.number');
+    if (ok && data.speed !== null) {
+      speed.textContent = '~' + data.speed.toFixed(1);  // "~X.X hashes/second", as the original said it
+    } else if (ok) {
+      speed.textContent = '…';
+    }
+    if (data.hashes !== null) {
+      byId('hashes').textContent = whole.format(data.hashes);
+      byId('coins').textContent = whole.format(data.coins);
+      byId('workers-active').textContent = whole.format(data.workers.length);
+      showWorkers(data.workers, data.history !== undefined);
+    }
+    drawChart(data.now);
+    showState();
+  }
+
+  function showWorkers(workers, firstEvent) {
+    const list = byId('workers');
+    const fastest = Math.max(0.1, ...workers.map((worker) => worker.speed || 0));
+    const present = new Set(workers.map((worker) => worker.id));
+    for (const [id, row] of workerRows) {
+      if (!present.has(id)) {  // stopped reporting: scaled down, or gone
+        row.remove();
+        workerRows.delete(id);
+      }
+    }
+    workers.forEach((worker, position) => {
+      let row = workerRows.get(worker.id);
+      if (!row) {
+        row = newWorkerRow(worker.id, !firstEvent);  // scaled in while we watch: make it seen
+        workerRows.set(worker.id, row);
+      }
+      row.querySelector('.worker-speed').textContent =
+        worker.speed === null ? 'starting…' : worker.speed.toFixed(1) + ' hashes/s';
+      row.querySelector('.worker-fill').style.width = (100 * (worker.speed || 0) / fastest).toFixed(1) + '%';
+      // In the server's order (by id), so rows never jump around; a row already in place is left alone.
+      if (list.children[position] !== row) {
+        list.insertBefore(row, list.children[position] || null);
+      }
+    });
+    byId('no-workers').hidden = workers.length > 0;
+  }
+
+  function newWorkerRow(id, highlight) {
+    const row = document.createElement('li');
+    row.className = highlight ? 'worker new' : 'worker';
+    row.addEventListener('animationend', () => row.classList.remove('new'));
+    row.dataset.id = id;
+    const name = document.createElement('span');
+    name.className = 'worker-id';
+    name.textContent = id;
+    name.title = id;
+    const speed = document.createElement('span');
+    speed.className = 'worker-speed';
+    const bar = document.createElement('span');
+    bar.className = 'worker-bar';
+    const fill = document.createElement('span');
+    fill.className = 'worker-fill';
+    bar.appendChild(fill);
+    row.append(name, speed, bar);
+    return row;
+  }
+
+  function drawChart(now) {
+    const data = points.map((point) => ({ x: point.t - now, y: point.speed }));
+    if (chart) {
+      chart.data.datasets[0].data = data;
+      chart.update('none');
+      return;
+    }
+    Chart.defaults.font.size = 16;
+    Chart.defaults.color = '#5a6a7a';
+    chart = new Chart(byId('chart'), {
+      type: 'line',
+      data: {
+        datasets: [{
+          data,
+          borderColor: '#1d63ed',
+          backgroundColor: 'rgba(29, 99, 237, 0.15)',
+          borderWidth: 3,
+          fill: 'origin',
+          pointRadius: 0,
+          tension: 0.2,
+          spanGaps: false,  // Redis unreachable shows as a gap, not as a line through the unknown
+        }],
+      },
+      options: {
+        animation: false,
+        maintainAspectRatio: false,
+        plugins: { legend: { display: false }, tooltip: { enabled: false } },
+        scales: {
+          x: {
+            type: 'linear',
+            min: -HISTORY_SECONDS,
+            max: 0,
+            ticks: {
+              stepSize: 60,
+              includeBounds: false,
+              callback: (seconds) => (seconds === 0 ? 'now' : -seconds / 60 + ' min ago'),
+            },
+          },
+          y: {
+            beginAtZero: true,
+            suggestedMax: 1,
+            title: { display: true, text: 'hashes/second' },
+          },
+        },
+      },
+    });
+  }
+
+  // Says, in words, whether the figures are live; runs on every event and every second in between.
+  function showState() {
+    const state = byId('state');
+    const alert = byId('alert');
+    const silentFor = Date.now() - lastEventAt;
+    let problem = null;
+    if (silentFor > SILENT_AFTER_MS) {
+      problem = 'No news from the webui since ' + clock.format(lastEventAt) + ' (' + duration(silentFor) +
+        '). Reconnecting…';
+      setState(state, 'down', 'webui not answering');
+    } else if (latest === null || latest.redis === 'connecting') {
+      setState(state, 'connecting', 'connecting…');
+    } else if (latest.redis !== 'ok') {
+      const sinceMs = latest.redisSince * 1000;
+      problem = 'Redis is unreachable since ' + clock.format(sinceMs) + ' (' + duration(latest.now * 1000 - sinceMs) +
+        '). The figures are the last ones read; the webui retries every second.';
+      setState(state, 'down', 'Redis unreachable');
+    } else {
+      setState(state, 'live', 'live');
+    }
+    alert.textContent = problem || '';
+    alert.hidden = problem === null;
+    document.body.classList.toggle('stale', problem !== null);
+  }
+
+  function setState(element, kind, text) {
+    element.className = 'state ' + kind;
+    element.textContent = text;
+  }
+
+  function duration(ms) {
+    const seconds = Math.max(0, Math.round(ms / 1000));
+    if (seconds < 120) {
+      return seconds + ' s';
+    }
+    const minutes = Math.floor(seconds / 60);
+    return minutes < 120 ? minutes + ' min' : Math.floor(minutes / 60) + ' h ' + (minutes % 60) + ' min';
+  }
+
+  connect();
+  setInterval(showState, 1000);
+}());

@@ -1,0 +1,70 @@
+package dockercoins.webui;
+
+import dockercoins.shared.RedisKeys;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Stands in for a worker where the test needs one that can be added and removed at will: every second it
+ * reports to Redis as a worker does (INCRBY hashes, HINCRBY worker_hashes, ZADD worker_seen, coins in the
+ * wallet, all in one MULTI/EXEC), about 3.3 hashes a second like the original's worker.
+ */
+final class FakeWorker implements AutoCloseable {
+
+    static final long REPORT_MS = 1_000;
+
+    private final Redis redis;
+    private final Vertx vertx;
+    private final String id;
+    private final long timer;
+    private long reports;
+    private long hashes;
+
+    private FakeWorker(Vertx vertx, String redisUrl, String id) {
+        this.vertx = vertx;
+        this.redis = Redis.createClient(vertx, redisUrl);
+        this.id = id;
+        this.timer = vertx.setPeriodic(0, REPORT_MS, tick -> report());
+    }
+
+    static FakeWorker start(Vertx vertx, String redisUrl, String id) {
+        return new FakeWorker(vertx, redisUrl, id);
+    }
+
+    String id() {
+        return id;
+    }
+
+    private void report() {
+        reports++;
+        // 3, 3, 4, 3, 3, 4…: ten hashes every three seconds.
+        long done = reports * 10 / 3 - (reports - 1) * 10 / 3;
+        List<Request> report = new ArrayList<>(List.of(
+            Request.cmd(Command.MULTI),
+            Request.cmd(Command.INCRBY).arg(RedisKeys.HASHES).arg(done),
+            Request.cmd(Command.HINCRBY).arg(RedisKeys.WORKER_HASHES).arg(id).arg(done),
+            Request.cmd(Command.ZADD).arg(RedisKeys.WORKER_SEEN).arg(System.currentTimeMillis()).arg(id)));
+        for (long hash = hashes + 1; hash <= hashes + done; hash++) {
+            if (hash % 16 == 0) {  // one hex digest in 16 starts with "0": a coin
+                report.add(Request.cmd(Command.HSET).arg(RedisKeys.WALLET)
+                    .arg("0" + HexFormat.of().toHexDigits(id.hashCode()) + HexFormat.of().toHexDigits(hash))
+                    .arg("random bytes"));
+            }
+        }
+        report.add(Request.cmd(Command.EXEC));
+        hashes += done;
+        redis.batch(report);  // a report lost while Redis is down is simply lost: the test does not count on it
+    }
+
+    @Override
+    public void close() {
+        vertx.cancelTimer(timer);
+        redis.close();
+    }
+}
