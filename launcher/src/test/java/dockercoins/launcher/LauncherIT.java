@@ -177,13 +177,15 @@ class LauncherIT {
                 "WORKER_DELAY_MS", "10", "WORKER_CONCURRENCY", "4",
                 // A long report interval: nearly everything counted is still unreported at SIGTERM.
                 "WORKER_REPORT_MS", "60000"));
+            List<String> output;
             try (launcher) {
                 Thread.sleep(4000);
                 assertEquals(0, launcher.terminate(Duration.ofSeconds(60)), launcher.output());
+                output = launcher.lines();
             }
             long counted = 0;
             int tallies = 0;
-            for (String line : launcher.lines()) {
+            for (String line : output) {
                 Matcher tally = TALLY.matcher(line);
                 if (tally.find()) {
                     counted += Long.parseLong(tally.group(2));
@@ -191,7 +193,7 @@ class LauncherIT {
                     tallies++;
                 }
             }
-            assertEquals(4, tallies, launcher.output());
+            assertEquals(4, tallies, String.join("\n", output));
             assertTrue(counted > 0, "nothing was mined");
             RedisAPI redis = RedisAPI.api(Redis.createClient(vertx, redisServer.url()));
             assertEquals(counted, hashes(redis));
@@ -204,7 +206,7 @@ class LauncherIT {
         try (ServerSocket taken = new ServerSocket(base + 1);
              ChildProcess launcher = ChildProcess.jar(JAR, Map.of(), "--ports", String.valueOf(base))) {
             int exit = launcher.awaitExit(Duration.ofSeconds(90));
-            assertTrue(exit != 0, "exit " + exit);
+            assertTrue(exit != 0, "exit " + exit + " although port " + taken.getLocalPort() + " was taken");
             String line = launcher.awaitLine(l -> l.contains("cannot start:"), Duration.ofSeconds(1));
             assertTrue(line.contains("rng (port " + (base + 1) + "): the port is already in use"), line);
             assertTrue(launcher.lines().stream().noneMatch(l -> l.startsWith("\tat ")), "a stack trace: " + launcher.output());
