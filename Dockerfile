@@ -14,6 +14,7 @@ COPY rng/pom.xml rng/
 COPY hasher/pom.xml hasher/
 COPY worker/pom.xml worker/
 COPY webui/pom.xml webui/
+COPY launcher/pom.xml launcher/
 COPY deploy-checks/pom.xml deploy-checks/
 # Building the modules while they are still empty downloads every dependency and plugin the real
 # build needs (dependency:go-offline cannot resolve the modules' own artifacts, and misses plugins' own).
