@@ -5,6 +5,7 @@
 #   bench/run.sh            everything
 #   bench/run.sh services   rng/hasher under wrk, memory, start-up
 #   bench/run.sh miner      scaling at workshop delays, peak pipeline throughput
+#   bench/run.sh workshop   RNG_CONCURRENCY=1 (the original's bottleneck) against the default
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -136,5 +137,16 @@ if [ "$what" = all ] || [ "$what" = miner ]; then
         IFS='|' read -r label rate rss <<< "$(run_miner "$workers x $loops" "$loops" "$workers" \
             RNG_DELAY_MS=0 HASHER_DELAY_MS=0 WORKER_DELAY_MS=0)"
         printf '| %s | %s | %s MiB |\n' "$label" "$rate" "$rss"
+    done
+fi
+
+if [ "$what" = all ] || [ "$what" = workshop ]; then
+    echo
+    echo "| workers (default delays) | RNG_CONCURRENCY=1, like the original | RNG_CONCURRENCY=0 (default) |"
+    echo "|---|---|---|"
+    for workers in 1 2 10; do
+        IFS='|' read -r _ single _ <<< "$(run_miner "$workers" 1 "$workers" RNG_CONCURRENCY=1)"
+        IFS='|' read -r _ unlimited _ <<< "$(run_miner "$workers" 1 "$workers" RNG_CONCURRENCY=0)"
+        printf '| %s | %s hashes/s | %s hashes/s |\n' "$workers" "$single" "$unlimited"
     done
 fi
