@@ -22,6 +22,12 @@ public final class RedisUrl {
         return env.url("REDIS_URL", DEFAULT, Set.of("redis", "rediss"));
     }
 
+    /** Where Redis is, without the password a REDIS_URL may hold: for logs and start-up lines. */
+    public static String withoutPassword(URI url) {
+        int port = url.getPort() == -1 ? 6379 : url.getPort();
+        return url.getScheme() + "://" + url.getHost() + ":" + port;
+    }
+
     /** A pooled client that reconnects by itself; connecting gives up after 2 s so callers can retry. */
     public static Redis client(Vertx vertx, URI url) {
         return Redis.createClient(vertx, new RedisOptions()

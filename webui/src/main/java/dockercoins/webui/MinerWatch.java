@@ -1,6 +1,7 @@
 package dockercoins.webui;
 
 import dockercoins.shared.RedisKeys;
+import dockercoins.shared.RedisUrl;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -66,8 +67,7 @@ final class MinerWatch {
 
     /** Where Redis is, without the password a REDIS_URL may hold: for logs and the start-up line. */
     String where() {
-        int port = redisUrl.getPort() == -1 ? 6379 : redisUrl.getPort();
-        return redisUrl.getScheme() + "://" + redisUrl.getHost() + ":" + port;
+        return RedisUrl.withoutPassword(redisUrl);
     }
 
     void start(Vertx vertx, Consumer<MinerSnapshot> onSnapshot) {

@@ -36,8 +36,7 @@ record WorkerConfig(URI rngUrl, URI hasherUrl, URI redisUrl, int delayMs, int co
 
     /** REDIS_URL without its password, fit for logs. */
     String redisAddress() {
-        int port = redisUrl.getPort() == -1 ? 6379 : redisUrl.getPort();
-        return redisUrl.getScheme() + "://" + redisUrl.getHost() + ":" + port;
+        return RedisUrl.withoutPassword(redisUrl);
     }
 
     String describe() {
