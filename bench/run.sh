@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # DockerCoins benchmarks, loopback only, bounded in time (about 6 minutes on 2 cores).
 # Prints a Markdown table of every figure BENCHMARKS.md reports. Needs: the jars built
-# (mvn -B -DskipTests package), wrk and curl (apt-get install wrk curl).
+# (mvn -B -DskipTests package), wrk, curl and unzip (apt-get install wrk curl unzip).
 #   bench/run.sh            everything
 #   bench/run.sh services   rng/hasher under wrk, memory, start-up
 #   bench/run.sh miner      scaling at workshop delays, peak pipeline throughput
@@ -18,7 +18,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
 trap cleanup EXIT
 
-for tool in wrk curl; do command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install $tool)" >&2; exit 1; }; done
+for tool in wrk curl unzip; do command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install $tool)" >&2; exit 1; }; done
 for jar in rng hasher worker webui launcher; do
     [ -f "$jar/target/$jar.jar" ] || { echo "bench: $jar/target/$jar.jar is missing: run mvn -B -DskipTests package" >&2; exit 1; }
 done
