@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -85,7 +86,7 @@ final class LocalMiner {
     private void startAll(List<Part> parts, Env common, List<RunningService> started) throws StartFailure {
         List<CompletableFuture<RunningService>> starting = new ArrayList<>();
         for (Part part : parts) {
-            Map<String, String> vars = new java.util.HashMap<>(part.env());
+            Map<String, String> vars = new HashMap<>(part.env());
             vars.put("PORT", String.valueOf(part.port()));
             starting.add(Service.start(part.name(), common.with(vars), part.factory())
                 .toCompletionStage().toCompletableFuture());
