@@ -7,6 +7,7 @@ import dockercoins.shared.ServiceHttp;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -57,7 +58,8 @@ public final class Webui extends VerticleBase {
         Router router = http.router(vertx);
         // First of all routes, so that /metrics, /healthz and the 404s carry these headers too.
         router.route().order(-1).handler(this::safeHeaders);
-        router.get("/").handler(this::toDashboard);
+        // HEAD too: otherwise the static handler below would answer HEAD / with the page itself.
+        router.route("/").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::toDashboard);
         router.get("/json").handler(this::json);
         router.get("/events").handler(this::events);
         router.get("/vendor/*").handler(StaticHandler.create(chartJs).setCachingEnabled(false));

@@ -135,6 +135,9 @@ class WebuiTest {
         HttpResponse<Buffer> root = get("/");
         assertEquals(302, root.statusCode());
         assertEquals("index.html", root.getHeader("location"));
+        HttpResponse<Buffer> head = Services.await(client.head(webui.port(), "localhost", "/").send());
+        assertEquals(302, head.statusCode(), "HEAD / answers as GET / does");
+        assertEquals("index.html", head.getHeader("location"));
         HttpResponse<Buffer> page = get("/index.html");
         assertEquals(200, page.statusCode());
         assertTrue(page.getHeader("content-type").startsWith("text/html"));
