@@ -164,9 +164,11 @@ class WorkerTest {
         // Redis, and are sent again; once thawed, Redis receives those reports twice and must apply each once.
         localRedis.freeze();
         double countedBeforeFreeze = hashesCounted(worker);
+        // Frozen for at least two Redis timeouts, so that a report is sent again while its first copy waits;
+        // then the outcome is waited for rather than assumed, so that a slow machine passes too.
         Thread.sleep(Worker.REDIS_TIMEOUT_MS * 2L + 500);
-        assertTrue(hashesCounted(worker) > countedBeforeFreeze, "mining on while Redis is frozen");
-        assertTrue(redisErrors(worker) >= 2, "timed-out reports were retried");
+        eventually(Duration.ofSeconds(30), "mining on while Redis is frozen, and timed-out reports retried",
+            () -> hashesCounted(worker) > countedBeforeFreeze && redisErrors(worker) >= 2);
         localRedis.thaw();
 
         eventually(Duration.ofSeconds(30), "the backlog reported once Redis is thawed",
