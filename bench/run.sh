@@ -78,7 +78,7 @@ if [ "$what" = all ] || [ "$what" = services ]; then
     sleep 5
     for name in rng hasher webui worker; do
         var=${name}_pid
-        row "$name resident memory, idle" "$(rss_mib "${!var}") MiB" "VmRSS 5 s after ready (worker mining at default delays)"
+        row "$name resident memory, idle" "$(rss_mib "${!var}") MiB" "VmRSS 5 s after ready (worker mining at its default delay, rng and hasher at delay 0)"
     done
     cat > "$tmp/post.lua" <<'LUA'
 wrk.method = "POST"

@@ -9,7 +9,8 @@ record LaunchOptions(int workers, int basePort, boolean help) {
         "usage: java -jar launcher/target/launcher.jar [--workers N] [--ports BASE]",
         "  --workers N   worker processes to run, each in its own Vert.x (default 1, up to 200)",
         "  --ports BASE  webui on BASE, rng on BASE+1, hasher on BASE+2, workers from BASE+3 (default 8000)",
-        "  Redis: embedded redis-server, or the one REDIS_URL names. Every variable of CONTRACT.md is honoured.");
+        "  Redis: embedded redis-server, or the one REDIS_URL names. Every other variable of",
+        "  CONTRACT.md is honoured; PORT, RNG_URL, HASHER_URL and WORKER_ID are set by the launcher.");
 
     static LaunchOptions parse(String... args) {
         int workers = 1;

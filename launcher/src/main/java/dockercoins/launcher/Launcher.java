@@ -1,6 +1,7 @@
 package dockercoins.launcher;
 
 import dockercoins.shared.Env;
+import dockercoins.shared.Service;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,7 @@ public final class Launcher {
             options = LaunchOptions.parse(args);
         } catch (IllegalArgumentException e) {
             log.error("{}", e.getMessage());
-            System.exit(2);
+            System.exit(Service.EXIT_BAD_CONFIGURATION);
             return;
         }
         if (options.help()) {
@@ -29,7 +30,7 @@ public final class Launcher {
             miner = LocalMiner.start(options, Env.system());
         } catch (LocalMiner.StartFailure e) {
             log.error("cannot start: {}", e.getMessage());
-            System.exit(1);
+            System.exit(e.badConfiguration() ? Service.EXIT_BAD_CONFIGURATION : 1);
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

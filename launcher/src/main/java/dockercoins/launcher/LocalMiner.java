@@ -3,6 +3,7 @@ package dockercoins.launcher;
 import dockercoins.hasher.Hasher;
 import dockercoins.localredis.LocalRedis;
 import dockercoins.rng.Rng;
+import dockercoins.shared.BadConfigException;
 import dockercoins.shared.Env;
 import dockercoins.shared.Service;
 import dockercoins.shared.Service.RunningService;
@@ -39,38 +40,59 @@ final class LocalMiner {
     /** A start failure of one part, told in one line that names it. */
     static final class StartFailure extends Exception {
         private static final long serialVersionUID = 1L;
+        private final boolean badConfiguration;
 
         StartFailure(String message) {
+            this(message, false);
+        }
+
+        StartFailure(String message, boolean badConfiguration) {
             super(message, null, false, false);
+            this.badConfiguration = badConfiguration;
+        }
+
+        /** A bad environment variable: the user's mistake, which exits as a service's own bad variable does. */
+        boolean badConfiguration() {
+            return badConfiguration;
         }
     }
 
+    /** Where the embedded Redis will be, for checking the variables before it runs: any valid URL does. */
+    private static final String EMBEDDED_REDIS_TO_BE = "redis://127.0.0.1:6379";
+
     static LocalMiner start(LaunchOptions options, Env env) throws StartFailure {
-        String redisUrl = env.text("REDIS_URL", null);
+        List<Part> services = List.of(
+            new Part("rng", options.rngPort(), Rng::deployment, Map.of()),
+            new Part("hasher", options.hasherPort(), Hasher::deployment, Map.of()),
+            new Part("webui", options.webuiPort(), Webui::deployment, Map.of()));
+        List<Part> workers = new ArrayList<>();
+        for (int i = 1; i <= options.workers(); i++) {
+            workers.add(new Part("worker", options.workerPort(i), Worker::deployment, Map.of("WORKER_ID", "worker-" + i)));
+        }
+        String givenRedisUrl = env.text("REDIS_URL", null);
+        // Every variable checked before anything starts: a bad one is then one line, with nothing half-started.
+        Env toCheck = common(env, options, givenRedisUrl == null ? EMBEDDED_REDIS_TO_BE : givenRedisUrl);
+        List<Part> checked = new ArrayList<>(services);
+        checked.add(workers.get(0));  // the workers differ only in port and id
+        for (Part part : checked) {
+            try {
+                Service.checkConfiguration(part.name(), part.env(toCheck), part.factory());
+            } catch (BadConfigException e) {
+                throw new StartFailure(part.name() + ": " + e.getMessage(), true);
+            }
+        }
+
         LocalMiner miner;
         try {
-            miner = new LocalMiner(redisUrl == null ? LocalRedis.start(0) : null);
+            miner = new LocalMiner(givenRedisUrl == null ? LocalRedis.start(0) : null);
         } catch (IOException e) {
             throw new StartFailure("embedded redis-server: " + e.getMessage());
         }
-        if (redisUrl == null) {
-            redisUrl = miner.embeddedRedis.url();
-        }
-        Env common = env.with(Map.of(
-            "REDIS_URL", redisUrl,
-            "RNG_URL", "http://127.0.0.1:" + options.rngPort(),
-            "HASHER_URL", "http://127.0.0.1:" + options.hasherPort()));
+        String redisUrl = givenRedisUrl == null ? miner.embeddedRedis.url() : givenRedisUrl;
+        Env common = common(env, options, redisUrl);
         try {
-            miner.startAll(List.of(
-                new Part("rng", options.rngPort(), Rng::deployment, Map.of()),
-                new Part("hasher", options.hasherPort(), Hasher::deployment, Map.of()),
-                new Part("webui", options.webuiPort(), Webui::deployment, Map.of())), common, miner.services);
-            List<Part> workerParts = new ArrayList<>();
-            for (int i = 1; i <= options.workers(); i++) {
-                workerParts.add(new Part("worker", options.workerPort(i), Worker::deployment,
-                    Map.of("WORKER_ID", "worker-" + i)));
-            }
-            miner.startAll(workerParts, common, miner.workers);
+            miner.startAll(services, common, miner.services);
+            miner.startAll(workers, common, miner.workers);
         } catch (StartFailure e) {
             miner.stop();
             throw e;
@@ -79,17 +101,27 @@ final class LocalMiner {
         return miner;
     }
 
-    private record Part(String name, int port, Service.Factory factory, Map<String, String> env) {
+    /** What every part reads alike: where Redis, rng and hasher are. */
+    private static Env common(Env env, LaunchOptions options, String redisUrl) {
+        return env.with(Map.of(
+            "REDIS_URL", redisUrl,
+            "RNG_URL", "http://127.0.0.1:" + options.rngPort(),
+            "HASHER_URL", "http://127.0.0.1:" + options.hasherPort()));
+    }
+
+    private record Part(String name, int port, Service.Factory factory, Map<String, String> ownEnv) {
+        Env env(Env common) {
+            Map<String, String> vars = new HashMap<>(ownEnv);
+            vars.put("PORT", String.valueOf(port));
+            return common.with(vars);
+        }
     }
 
     /** Starts the parts side by side; the first failure is reported with the part's name and port. */
     private void startAll(List<Part> parts, Env common, List<RunningService> started) throws StartFailure {
         List<CompletableFuture<RunningService>> starting = new ArrayList<>();
         for (Part part : parts) {
-            Map<String, String> vars = new HashMap<>(part.env());
-            vars.put("PORT", String.valueOf(part.port()));
-            starting.add(Service.start(part.name(), common.with(vars), part.factory())
-                .toCompletionStage().toCompletableFuture());
+            starting.add(Service.start(part.name(), part.env(common), part.factory()).toCompletionStage().toCompletableFuture());
         }
         StartFailure failure = null;
         for (int i = 0; i < parts.size(); i++) {

@@ -230,4 +230,17 @@ class LauncherIT {
             assertTrue(launcher.lines().get(0).endsWith("--workers \"lots\" is invalid: expected a number from 1 to 200"));
         }
     }
+
+    @Test
+    void aBadVariableGetsOneClearLineAndExitsAsAServiceWould() throws Exception {
+        int base = freeBasePort(1);
+        try (ChildProcess launcher = ChildProcess.jar(JAR, Map.of("RNG_DELAY_MS", "soon"),
+                "--ports", String.valueOf(base))) {
+            assertEquals(2, launcher.awaitExit(Duration.ofSeconds(90)), launcher.output());
+            // Checked before anything starts: no service comes up only to be stopped again.
+            assertEquals(1, launcher.lines().size(), launcher.output());
+            assertTrue(launcher.lines().get(0).endsWith("cannot start: rng: RNG_DELAY_MS=\"soon\" is invalid: "
+                + "expected a whole number of milliseconds, 0 or more"), launcher.output());
+        }
+    }
 }

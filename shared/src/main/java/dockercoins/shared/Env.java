@@ -77,8 +77,8 @@ public final class Env {
     public URI url(String name, String defaultValue, Set<String> schemes) {
         String raw = raw(name);
         String value = raw == null ? defaultValue : raw;
-        String expected = "an absolute URL starting with "
-            + String.join("://, ", schemes.stream().sorted().toList()) + "://, with a host";
+        String expected = "an absolute URL with a host, starting with "
+            + String.join(" or ", schemes.stream().sorted().map(scheme -> scheme + "://").toList());
         try {
             URI uri = new URI(value);
             if (uri.getScheme() == null || !schemes.contains(uri.getScheme().toLowerCase()) || uri.getHost() == null) {

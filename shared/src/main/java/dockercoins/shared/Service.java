@@ -23,6 +23,8 @@ public final class Service {
 
     /** How long in-flight work may take to finish on stop; well inside Kubernetes' 30 s grace period. */
     public static final Duration GRACE = Duration.ofSeconds(20);
+    /** The exit code for a bad environment variable or flag: a user's mistake, not a crash (1). */
+    public static final int EXIT_BAD_CONFIGURATION = 2;
 
     /** What a service deploys, decided from its environment (which is where a bad value is refused). */
     @FunctionalInterface
@@ -51,7 +53,7 @@ public final class Service {
             running = start(name, Env.system(), factory).toCompletionStage().toCompletableFuture().get();
         } catch (ExecutionException | InterruptedException e) {
             log.error("cannot start: {}", startFailure(e.getCause() == null ? e : e.getCause()));
-            System.exit(e.getCause() instanceof BadConfigException ? 2 : 1);
+            System.exit(e.getCause() instanceof BadConfigException ? EXIT_BAD_CONFIGURATION : 1);
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -61,13 +63,32 @@ public final class Service {
         }, name + "-shutdown"));
     }
 
+    /**
+     * Reads every variable the service would read at start, and starts nothing: for a launcher that checks all its
+     * services before starting any, so that a bad value leaves nothing half-started to undo.
+     *
+     * @throws BadConfigException naming the first bad variable
+     */
+    public static void checkConfiguration(String name, Env env, Factory factory) {
+        ServiceMetrics metrics = new ServiceMetrics();
+        try {
+            factory.create(env, httpFor(name, env, metrics));
+        } finally {
+            metrics.close();
+        }
+    }
+
+    private static ServiceHttp httpFor(String name, Env env, ServiceMetrics metrics) {
+        return new ServiceHttp(name, env.port("PORT", 8080), env.flag("ACCESS_LOG", true), metrics);
+    }
+
     public static Future<RunningService> start(String name, Env env, Factory factory) {
         Logger log = LoggerFactory.getLogger(name);
         ServiceMetrics metrics = new ServiceMetrics();
         Deployment deployment;
         ServiceHttp http;
         try {
-            http = new ServiceHttp(name, env.port("PORT", 8080), env.flag("ACCESS_LOG", true), metrics);
+            http = httpFor(name, env, metrics);
             deployment = factory.create(env, http);
         } catch (BadConfigException e) {
             metrics.close();

@@ -37,7 +37,7 @@ class EnvTest {
             assertThrows(BadConfigException.class, () -> env.port("PORT", 8080)).getMessage());
         assertEquals("ACCESS_LOG=\"maybe\" is invalid: expected true or false",
             assertThrows(BadConfigException.class, () -> env.flag("ACCESS_LOG", true)).getMessage());
-        assertEquals("RNG_URL=\"rng:80\" is invalid: expected an absolute URL starting with http://, with a host",
+        assertEquals("RNG_URL=\"rng:80\" is invalid: expected an absolute URL with a host, starting with http://",
             assertThrows(BadConfigException.class, () -> env.url("RNG_URL", "http://rng", Set.of("http")))
                 .getMessage());
         assertEquals("WORKER_CONCURRENCY=\"-1\" is invalid: expected a whole number from 1 to 10000",

@@ -30,6 +30,8 @@ final class MiningLoop {
 
     private static final Logger LOG = LoggerFactory.getLogger("worker");
     private static final int CONNECT_TIMEOUT_MS = 2000;
+    /** How long a connection to rng or hasher is reused: long enough to cost nothing, short enough to rebalance. */
+    private static final int CONNECTION_LIFETIME_S = 5;
     /** No answer within this long and the call is abandoned: rng and hasher answer in about 0.1 s. */
     private static final int REQUEST_TIMEOUT_MS = 5000;
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
@@ -53,11 +55,14 @@ final class MiningLoop {
         this.config = config;
         this.wallet = wallet;
         this.counter = counter;
-        // Keep-alive connections, one per loop to each of rng and hasher, so no loop waits for another.
+        // Keep-alive connections, one per loop to each of rng and hasher, so no loop waits for another. They are
+        // renewed every few seconds: kube-proxy picks a pod per connection, so a connection kept for ever would tie
+        // this worker to one rng pod and leave the pods added by `kubectl scale deploy/rng` idle.
         this.web = WebClient.create(vertx,
             new WebClientOptions().setKeepAlive(true).setConnectTimeout(CONNECT_TIMEOUT_MS)
                 .setUserAgent("dockercoins-worker"),
-            new PoolOptions().setHttp1MaxSize(config.concurrency()));
+            new PoolOptions().setHttp1MaxSize(config.concurrency())
+                .setMaxLifetime(CONNECTION_LIFETIME_S).setMaxLifetimeUnit(TimeUnit.SECONDS));
         this.rng = new Outage("rng", registry);
         this.hasher = new Outage("hasher", registry);
         this.coins = Counter.builder("dockercoins.worker.coins")

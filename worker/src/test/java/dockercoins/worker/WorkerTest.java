@@ -137,6 +137,25 @@ class WorkerTest {
     }
 
     @Test
+    void aScaledUpRngGetsWorkWithoutRestartingTheWorker(Vertx vertx) throws Exception {
+        // kube-proxy balances connections, not requests: a worker must open new ones now and then,
+        // or `kubectl scale deploy/rng` would leave the new pods idle until the workers restart.
+        Map<String, String> services = new HashMap<>(fastRngAndHasher());
+        try (RoundRobinProxy rngService = new RoundRobinProxy(vertx, URI.create(services.get("RNG_URL")).getPort())) {
+            services.put("RNG_URL", "http://127.0.0.1:" + rngService.port());
+            RunningService worker = startWorker(services, FAST);
+            eventually(Duration.ofSeconds(30), "mining through the first rng", () -> hashesCounted(worker) >= 20);
+
+            RunningService secondRng = Services.start("rng", Rng::deployment, Map.of("RNG_DELAY_MS", "0"));
+            started.add(0, secondRng);
+            rngService.addBackend(secondRng.port());
+            eventually(Duration.ofSeconds(30), "the second rng serving the worker too",
+                () -> count(secondRng, "dockercoins.rng.bytes") > 0);
+            assertEquals(0, count(worker, "dockercoins.worker.errors", "stage", "rng"), "renewing a connection fails no request");
+        }
+    }
+
+    @Test
     void redisOutageLosesNoCountedHash() throws Exception {
         RunningService worker = startWorker(fastRngAndHasher(), FAST);
         eventually(Duration.ofSeconds(30), "hashes in Redis", () -> hashesInRedis() >= 20);
@@ -231,9 +250,9 @@ class WorkerTest {
             "WORKER_DELAY_MS=-5", "a whole number of milliseconds, 0 or more",
             "WORKER_REPORT_MS=0", "a whole number of milliseconds, 1 or more",
             "WORKER_REPORT_MS=soon", "a whole number of milliseconds, 1 or more",
-            "RNG_URL=rng:80", "an absolute URL starting with ",
-            "HASHER_URL=ftp://hasher", "an absolute URL starting with ",
-            "REDIS_URL=http://redis", "an absolute URL starting with ");
+            "RNG_URL=rng:80", "an absolute URL with a host, starting with ",
+            "HASHER_URL=ftp://hasher", "an absolute URL with a host, starting with ",
+            "REDIS_URL=http://redis", "an absolute URL with a host, starting with ");
         expected.forEach((setting, what) -> {
             String[] nameAndValue = setting.split("=", 2);
             String failure = Services.startFailure("worker", Worker::deployment,
