@@ -217,8 +217,9 @@ class ComposeTest {
 
     @Test
     void stopGracePeriodCoversTheGracefulStop() {
-        // Service.stopAndWait gives draining (and the worker's flush) GRACE, then 5 s more.
-        Duration needed = Service.GRACE.plusSeconds(5);
+        // Service.stopAndWait gives draining (and the worker's flush) GRACE, then 5 s more; and 5 s of margin,
+        // so that SIGKILL never races the exit.
+        Duration needed = Service.GRACE.plusSeconds(5 + 5);
         for (String name : Contract.SERVICES) {
             Duration grace = duration(service(name).path("stop_grace_period").asText("10s"));
             assertTrue(grace.compareTo(needed) >= 0, name + " stop_grace_period " + grace + " is shorter than the graceful stop " + needed);

@@ -52,6 +52,8 @@ class ManifestsTest {
 
     private static final List<String> APP = List.of("rng", "hasher", "worker", "webui", "redis");
     private static final String PART_OF = "app.kubernetes.io/part-of";
+    /** Time left between the graceful stop's bound and SIGKILL. */
+    private static final long STOP_MARGIN_SECONDS = 5;
 
     // ---- the files ----
 
@@ -424,8 +426,9 @@ class ManifestsTest {
                 assertEquals(behindAService, preStop > 0,
                     rendering + ": " + name + (behindAService ? " keeps serving while its endpoint is removed (preStop)" : " needs no preStop"));
                 long grace = Objects.requireNonNullElse(pod.getTerminationGracePeriodSeconds(), 30L);
-                assertTrue(grace >= preStop + gracefulStop, rendering + ": " + name + " terminationGracePeriodSeconds " + grace
-                    + " < preStop " + preStop + " + graceful stop " + gracefulStop);
+                assertTrue(grace >= preStop + gracefulStop + STOP_MARGIN_SECONDS, rendering + ": " + name
+                    + " terminationGracePeriodSeconds " + grace + " < preStop " + preStop + " + graceful stop " + gracefulStop
+                    + " + a margin of " + STOP_MARGIN_SECONDS + " s, so that SIGKILL never races the exit");
             }
         }
     }
@@ -483,6 +486,15 @@ class ManifestsTest {
                     + " sets replicas, so applying the manifests again would undo `kubectl scale`");
             }
             assertTrue(rendering.objects().stream().noneMatch(o -> o.getKind().contains("Autoscaler")), rendering + " has an autoscaler");
+        }
+    }
+
+    @Test
+    void redisIsRecreatedNeverRolledSoNoTwoRedisesSplitTheCounts() {
+        for (Rendering rendering : Rendering.all()) {
+            Deployment redis = rendering.deployment("redis");
+            assertEquals("Recreate", redis.getSpec().getStrategy() == null ? null : redis.getSpec().getStrategy().getType(),
+                rendering + ": redis keeps the counts in its pod, so a second Redis must never run beside it");
         }
     }
 
