@@ -30,17 +30,24 @@ public final class LocalRedis implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("local-redis");
 
     private final int port;
+    /** Redis' data, and the redis-server binary copied out of the embedded-redis jar: both removed by close(). */
     private final Path dataDir;
+    private final File binary;
     private Process process;
 
-    private LocalRedis(int port, Path dataDir) {
+    private LocalRedis(int port, Path dataDir, File binary) {
         this.port = port;
         this.dataDir = dataDir;
+        this.binary = binary;
     }
 
     /** Starts redis-server on {@code port} (0: any free port). */
     public static LocalRedis start(int port) throws IOException {
-        LocalRedis redis = new LocalRedis(port == 0 ? freePort() : port, Files.createTempDirectory("dockercoins-redis"));
+        Path dir = Files.createTempDirectory("dockercoins-redis");
+        // Into our own directory: embedded-redis's default is a new temporary directory per copy (10 MB), deleted
+        // only at a normal JVM exit, which a launcher stopped by SIGTERM never has.
+        LocalRedis redis = new LocalRedis(port == 0 ? freePort() : port, dir,
+            ExecutableProvider.newJarResourceProvider(dir.toFile()).get());
         redis.start();
         return redis;
     }
@@ -58,7 +65,6 @@ public final class LocalRedis implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return;
         }
-        File binary = ExecutableProvider.newJarResourceProvider().get();
         process = new ProcessBuilder(List.of(binary.getAbsolutePath(),
             "--port", String.valueOf(port),
             "--bind", "127.0.0.1",
