@@ -12,11 +12,13 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.ServerSocket;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,20 +28,35 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(VertxExtension.class)
 class ServiceLifecycleTest {
 
+    /** Counted down when a GET /slow reaches its handler: a request is then surely in flight. */
+    private static volatile CountDownLatch slowStarted = new CountDownLatch(1);
+
     /** A minimal service: GET /slow answers "done" after 1 s of simulated work. */
     static Service.Deployment slowService(Env env, ServiceHttp http) {
         return Service.Deployment.single("test", () -> new VerticleBase() {
             @Override
             public Future<?> start() {
                 Router router = http.router(vertx);
-                router.get("/slow").handler(rc -> SimulatedWork.delay(vertx, 1000)
-                    .onSuccess(done -> ServiceHttp.reply(rc, 200, "done")));
+                router.get("/slow").handler(rc -> {
+                    slowStarted.countDown();
+                    SimulatedWork.delay(vertx, 1000).onSuccess(done -> ServiceHttp.reply(rc, 200, "done"));
+                });
                 return http.listen(vertx, router);
             }
         });
     }
 
     private RunningService service;
+
+    @BeforeEach
+    void newLatch() {
+        slowStarted = new CountDownLatch(1);
+    }
+
+    /** Waits until the service has accepted a GET /slow, rather than guessing how long that takes. */
+    private static void awaitSlowStarted() throws InterruptedException {
+        assertTrue(slowStarted.await(10, TimeUnit.SECONDS), "GET /slow never reached its handler");
+    }
 
     @AfterEach
     void stop() {
@@ -66,7 +83,7 @@ class ServiceLifecycleTest {
         service = Services.start("test", ServiceLifecycleTest::slowService, Map.of());
         WebClient client = WebClient.create(vertx);
         Future<HttpResponse<Buffer>> inFlight = client.get(service.port(), "localhost", "/slow").send();
-        Thread.sleep(300);
+        awaitSlowStarted();
         Future<Void> stopped = service.stop();
         assertEquals("200 done\n", await(inFlight).toString());
         stopped.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -77,7 +94,7 @@ class ServiceLifecycleTest {
         service = Services.start("test", ServiceLifecycleTest::slowService, Map.of());
         WebClient client = WebClient.create(vertx);
         Future<HttpResponse<Buffer>> inFlight = client.get(service.port(), "localhost", "/slow").send();
-        Thread.sleep(300);
+        awaitSlowStarted();
         service.stop();
         // A fresh client: new connections, as a kubelet probe makes them.
         WebClient probe = WebClient.create(vertx);
