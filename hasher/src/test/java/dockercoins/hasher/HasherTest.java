@@ -116,8 +116,8 @@ class HasherTest {
         for (int i = 0; i < 100; i++) {
             assertEquals(expectedHex(("body " + i).getBytes()), responses.get(i).result().bodyAsString());
         }
-        // Serially 100 × 100 ms = 10 s; concurrently about 100 ms. A quarter is a wide margin.
-        assertTrue(elapsedMs < 2_500, "100 concurrent requests took " + elapsedMs + " ms");
+        // Serially 100 × 100 ms = 10 s; concurrently about 100 ms. Half allows for a busy machine.
+        assertTrue(elapsedMs < 5_000, "100 concurrent requests took " + elapsedMs + " ms");
     }
 
     @Test
