@@ -21,6 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RngProcessTest {
 
     private static final Pattern READY = Pattern.compile("rng ready on port (\\d+)");
+    private static final Pattern ACTIVE_REQUESTS =
+        Pattern.compile("(?m)^vertx_http_server_active_requests\\{[^}]*} (\\S+)$");
 
     @Test
     void badEnvValuePrintsOneLineAndExitsNonZero() throws Exception {
@@ -51,18 +53,18 @@ class RngProcessTest {
 
     @Test
     void sigtermFinishesTheRequestInFlightAndExitsZero() throws Exception {
-        try (ChildProcess rng = ChildProcess.java("dockercoins.rng.Rng", Map.of("PORT", "0", "RNG_DELAY_MS", "1500"))) {
+        try (ChildProcess rng = ChildProcess.java("dockercoins.rng.Rng", Map.of("PORT", "0", "RNG_DELAY_MS", "3000"))) {
             Matcher ready = READY.matcher(rng.awaitLine(line -> READY.matcher(line).find(), Duration.ofSeconds(30)));
             assertTrue(ready.find());
             int port = Integer.parseInt(ready.group(1));
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            // A first request warms the fresh JVM up, so the next one surely arrives before SIGTERM.
+            // A first request warms the fresh JVM up, so that the next one is seen well inside its 3 s.
             assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/")).build(),
                 HttpResponse.BodyHandlers.discarding()).statusCode());
             CompletableFuture<HttpResponse<byte[]>> inFlight = http.sendAsync(
                 HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/32")).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
-            Thread.sleep(500); // the request is now waiting out its 1.5 s of simulated work
+            awaitInFlight(http, port, inFlight);  // the request is now waiting out its 3 s of simulated work
             int exit = rng.terminate(Duration.ofSeconds(30));
             HttpResponse<byte[]> response = inFlight.get();
             assertEquals(200, response.statusCode());
@@ -70,6 +72,28 @@ class RngProcessTest {
             assertEquals(0, exit, rng.output());
             assertTrue(rng.output().contains("rng stopped in"), rng.output());
             assertTrue(rng.output().contains("rng.access - 127.0.0.1 \"GET /32\" 200 32 "), "no access-log line");
+        }
+    }
+
+    /**
+     * Waits until rng's /metrics counts a request in progress besides the scrape asking, rather than guessing how
+     * long the request takes to arrive. (Should it be answered first, on a very slow machine, there is no waiting.)
+     */
+    private static void awaitInFlight(HttpClient http, int port, CompletableFuture<?> request) throws Exception {
+        HttpRequest scrape = HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/metrics")).build();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!request.isDone()) {
+            String metrics = http.send(scrape, HttpResponse.BodyHandlers.ofString()).body();
+            double active = 0;
+            Matcher line = ACTIVE_REQUESTS.matcher(metrics);
+            while (line.find()) {
+                active += Double.parseDouble(line.group(1));
+            }
+            if (active >= 2) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, "GET /32 never reached rng: " + metrics);
+            Thread.sleep(20);
         }
     }
 }
