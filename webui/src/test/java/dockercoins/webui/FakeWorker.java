@@ -1,6 +1,7 @@
 package dockercoins.webui;
 
 import dockercoins.shared.RedisKeys;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -9,6 +10,9 @@ import io.vertx.redis.client.Request;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Stands in for a worker where the test needs one that can be added and removed at will: every second it
@@ -25,6 +29,9 @@ final class FakeWorker implements AutoCloseable {
     private final long timer;
     private long reports;
     private long hashes;
+    /** The last report sent, which {@link #close()} waits for; guarded by this. */
+    private Future<?> lastReport = Future.succeededFuture();
+    private boolean closed;
 
     private FakeWorker(Vertx vertx, String redisUrl, String id) {
         this.vertx = vertx;
@@ -41,7 +48,10 @@ final class FakeWorker implements AutoCloseable {
         return id;
     }
 
-    private void report() {
+    private synchronized void report() {
+        if (closed) {
+            return;  // a tick that was already due when close() cancelled the timer
+        }
         reports++;
         // 3, 3, 4, 3, 3, 4…: ten hashes every three seconds.
         long done = reports * 10 / 3 - (reports - 1) * 10 / 3;
@@ -59,12 +69,26 @@ final class FakeWorker implements AutoCloseable {
         }
         report.add(Request.cmd(Command.EXEC));
         hashes += done;
-        redis.batch(report);  // a report lost while Redis is down is simply lost: the test does not count on it
+        // A report lost while Redis is down is simply lost: the test does not count on it.
+        lastReport = redis.batch(report);
     }
 
+    /** Stops reporting; once this returns, the last report sent has landed in Redis (or failed), so Redis is final. */
     @Override
     public void close() {
-        vertx.cancelTimer(timer);
+        Future<?> inFlight;
+        synchronized (this) {
+            closed = true;
+            vertx.cancelTimer(timer);
+            inFlight = lastReport;
+        }
+        try {
+            inFlight.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException lost) {
+            // Redis was down or frozen: the report is lost, as above.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         redis.close();
     }
 }
