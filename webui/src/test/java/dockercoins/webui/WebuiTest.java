@@ -31,6 +31,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -108,7 +109,7 @@ class WebuiTest {
             assertEquals(1, seen.getJsonArray("workers").size(), seen.encode());
             assertTrue(seen.getLong("coins") >= 1, seen.encode());
         });
-        worker.close();
+        worker.close();  // returns once its last report has landed
         // Redis no longer moves: the next polls must show exactly what Redis holds.
         long hashes = Long.parseLong(redis(Request.cmd(Command.GET).arg(RedisKeys.HASHES)).toString());
         long coins = redis(Request.cmd(Command.HLEN).arg(RedisKeys.WALLET)).toLong();
@@ -264,7 +265,7 @@ class WebuiTest {
         }
         assertEquals(200, get("/readyz").statusCode(), "the webui stays ready without Redis");
         int eventsWhileDown = viewer.events().size();
-        Thread.sleep(2_500);
+        Thread.sleep(3_500);
         assertTrue(viewer.events().size() - eventsWhileDown >= 2,
             "viewers still hear every second while Redis is down");
 
@@ -284,7 +285,7 @@ class WebuiTest {
 
         redis.freeze();
         try {
-            Eventually.passes(Duration.ofSeconds(5), () -> assertEquals("unreachable", json().getString("redis")));
+            Eventually.passes(FEW_SECONDS, () -> assertEquals("unreachable", json().getString("redis")));
             assertEquals(200, get("/readyz").statusCode());
             Thread.sleep(8_000);
             assertEquals("unreachable", json().getString("redis"));
@@ -292,10 +293,11 @@ class WebuiTest {
             redis.thaw();
         }
         Eventually.passes(FEW_SECONDS, () -> assertEquals("ok", json().getString("redis")));
-        // Over 10 s frozen, one poll a second would have queued ten; one stuck poll at a time queues one.
+        // Over 10 s or more frozen, one poll a second would have queued ten; one stuck poll at a time queues one.
         long polls = commandCalls("hgetall") - pollsBefore;
         System.out.printf("Polls run for a frozen Redis and the first one after it: %d%n", polls);
-        assertTrue(polls <= 4, polls + " polls ran for 10 s of frozen Redis and the first one after it");
+        // (About 2 are seen; 5 leaves room for a slow machine, and is still far from a pile.)
+        assertTrue(polls <= 5, polls + " polls ran for 10 s or more of frozen Redis and the first one after it");
     }
 
     @Test
@@ -320,17 +322,24 @@ class WebuiTest {
         FakeWorker first = startWorker(vertx, "worker-a");
         Eventually.passes(FEW_SECONDS, () -> assertEquals(List.of("worker-a"), ids(json())));
 
+        // Timed by the webui's clock: the poll time ("now") of the first event listing worker-b, however late
+        // this busy test thread gets to look.
+        EventStream viewer = Services.await(EventStream.open(vertx.createHttpClient(), webui.port()));
+        long scaledAtMs = System.currentTimeMillis();
         startWorker(vertx, "worker-b");
-        long scaledAt = System.nanoTime();
         Eventually.passes(FEW_SECONDS, () -> assertEquals(List.of("worker-a", "worker-b"), ids(json())));
-        assertTrue(System.nanoTime() - scaledAt < 3e9, "a new worker shows within a few seconds");
+        JsonObject firstWithB = Eventually.value(FEW_SECONDS,
+            () -> viewer.events().stream().filter(event -> ids(event).contains("worker-b")).findFirst().orElse(null),
+            Objects::nonNull);
+        double shownAfterMs = firstWithB.getDouble("now") * 1000 - scaledAtMs;
+        assertTrue(shownAfterMs < 3000, "a new worker shows within a few seconds, not " + shownAfterMs + " ms");
         // Both at about 3.3 hashes/s, measured between each one's own reports; together they make the speed.
         JsonObject both = Eventually.value(FEW_SECONDS, this::json, seen -> speeds(seen).stream()
             .allMatch(speed -> speed != null && Math.abs(speed - 10.0 / 3) < 0.5));
         assertEquals(speeds(both).get(0) + speeds(both).get(1), both.getDouble("speed"), 0.02);
 
-        first.close();
         long removedAt = System.nanoTime();
+        first.close();
         Eventually.passes(Duration.ofSeconds(10), () -> assertEquals(List.of("worker-b"), ids(json())));
         double tookSeconds = (System.nanoTime() - removedAt) / 1e9;
         assertTrue(tookSeconds >= MinerWatch.ACTIVE_MS / 1000.0 - 1.5, "gone too soon: " + tookSeconds + " s");
@@ -353,7 +362,8 @@ class WebuiTest {
     void aNewViewerGetsTheSpeedHistoryFirst(Vertx vertx) throws Exception {
         startWebui();
         startWorker(vertx, "worker-1");
-        Thread.sleep(3_000);
+        Eventually.passes(FEW_SECONDS, () -> assertEquals("ok", json().getString("redis")));
+        Thread.sleep(3_000);  // three polls or so, since Redis was first read
         EventStream viewer = Services.await(EventStream.open(vertx.createHttpClient(), webui.port()));
         Eventually.passes(FEW_SECONDS, () -> assertTrue(viewer.events().size() >= 2));
         JsonArray history = viewer.events().get(0).getJsonArray("history");
@@ -374,7 +384,8 @@ class WebuiTest {
         Services.await(webui.stop());
         double tookSeconds = (System.nanoTime() - stopping) / 1e9;
         webui = null;
-        assertTrue(tookSeconds < 3, "stopping took " + tookSeconds + " s with open dashboards");
+        // Held up by the open streams, the stop would wait out its whole grace period (Service.GRACE, 20 s).
+        assertTrue(tookSeconds < 10, "stopping took " + tookSeconds + " s with open dashboards");
         Eventually.passes(FEW_SECONDS, () -> viewers.forEach(viewer -> assertTrue(viewer.ended(), "stream ended")));
     }
 
@@ -383,15 +394,20 @@ class WebuiTest {
         startWebui();
         startWorker(vertx, "worker-1");
         Eventually.passes(FEW_SECONDS, () -> assertTrue(json().getLong("coins") >= 1));
-        long hashes = Long.parseLong(redis(Request.cmd(Command.GET).arg(RedisKeys.HASHES)).toString());
+        // hashes only grows, and the metric is the latest poll's figure, as /json is: read in this order,
+        // the poll /json showed <= the one the metric showed <= what Redis holds after.
+        long jsonBefore = json().getLong("hashes");
         String metrics = get("/metrics").bodyAsString();
+        long redisAfter = Long.parseLong(redis(Request.cmd(Command.GET).arg(RedisKeys.HASHES)).toString());
         assertTrue(metrics.contains("# TYPE dockercoins_coins gauge"), metrics);
         assertTrue(metrics.contains("# TYPE dockercoins_hashes_total counter"), metrics);
         assertTrue(metrics.contains("# TYPE dockercoins_workers_active gauge"), metrics);
         assertTrue(metrics.contains("dockercoins_workers_active 1.0"), metrics);
         Matcher counted = Pattern.compile("(?m)^dockercoins_hashes_total (\\S+)$").matcher(metrics);
         assertTrue(counted.find(), metrics);
-        assertTrue(Math.abs(Double.parseDouble(counted.group(1)) - hashes) <= 8, "hashes_total follows Redis");
+        double metric = Double.parseDouble(counted.group(1));
+        assertTrue(jsonBefore <= metric && metric <= redisAfter,
+            "hashes_total follows Redis: /json " + jsonBefore + ", the metric " + metric + ", Redis " + redisAfter);
         assertTrue(metrics.contains("vertx_http_server_requests_total{"), "the shared HTTP metrics");
         assertTrue(metrics.contains("jvm_memory_used_bytes{"), "the shared JVM metrics");
         Promtool.checkMetrics(metrics);
