@@ -232,9 +232,12 @@ class WorkerTest {
             () -> count(worker, "dockercoins.worker.errors", "stage", "rng") >= 8);
 
         localRedis.start();
-        started.add(0, Services.start("hasher", Hasher::deployment, Map.of("PORT", String.valueOf(hasherPort))));
+        // No simulated work in rng and hasher: the 3 s are the worker's reconnecting, not their 100 ms delays.
+        started.add(0, Services.start("hasher", Hasher::deployment,
+            Map.of("PORT", String.valueOf(hasherPort), "HASHER_DELAY_MS", "0")));
         assertEquals(0, hashesCounted(worker));
-        started.add(0, Services.start("rng", Rng::deployment, Map.of("PORT", String.valueOf(rngPort))));
+        started.add(0, Services.start("rng", Rng::deployment,
+            Map.of("PORT", String.valueOf(rngPort), "RNG_DELAY_MS", "0")));
         long rngAppeared = System.nanoTime();
         eventually(Duration.ofSeconds(30), "a hash", () -> hashesCounted(worker) >= 1);
         long tookMs = (System.nanoTime() - rngAppeared) / 1_000_000;
