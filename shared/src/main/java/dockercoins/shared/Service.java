@@ -10,9 +10,11 @@ import org.slf4j.LoggerFactory;
 
 import java.net.BindException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -48,17 +50,52 @@ public final class Service {
     /** A service's main method: start from the process environment, stop on SIGTERM, exit 0. */
     public static void main(String name, Factory factory) {
         Logger log = LoggerFactory.getLogger(name);
-        RunningService running;
+        CompletableFuture<RunningService> started = new CompletableFuture<>();
+        // Before the start: /readyz answers 200 as soon as the first instance listens, before the start has
+        // completed, and a SIGTERM in between must still stop gracefully and exit 0.
+        stopOnShutdown(name, started, RunningService::stopAndWait);
         try {
-            running = start(name, Env.system(), factory).toCompletionStage().toCompletableFuture().get();
+            start(name, Env.system(), factory).onComplete(done -> {
+                if (done.succeeded()) {
+                    started.complete(done.result());
+                } else {
+                    started.completeExceptionally(done.cause());
+                }
+            });
+        } catch (RuntimeException | Error e) {
+            started.completeExceptionally(e);  // else the hook would wait for it as the JVM exits
+        }
+        try {
+            started.get();
         } catch (ExecutionException | InterruptedException e) {
             log.error("cannot start: {}", startFailure(e.getCause() == null ? e : e.getCause()));
             System.exit(e.getCause() instanceof BadConfigException ? EXIT_BAD_CONFIGURATION : 1);
-            return;
         }
+    }
+
+    /**
+     * For a process's main method, called before it starts anything: on SIGTERM (or Ctrl-C) waits for the start
+     * to finish, stops what started gracefully, and exits 0; a JVM ended by SIGTERM would exit 143, yet a graceful
+     * stop is a success, and says so. If the start failed there is nothing to stop, and the exit code stays the
+     * one given (main's own, or 143). The hook also runs on System.exit, so {@code started} must complete,
+     * successfully or not; a start still unfinished after {@link #GRACE} is left, and the JVM exits 143.
+     */
+    public static <T> void stopOnShutdown(String name, CompletableFuture<T> started, Consumer<T> stop) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            running.stopAndWait();
-            // A JVM ended by SIGTERM exits 143; a graceful stop is a success, and says so.
+            T running;
+            try {
+                running = started.get(GRACE.toSeconds(), TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                return;  // the start failed: nothing to stop
+            } catch (TimeoutException e) {
+                LoggerFactory.getLogger(name).warn("{} still starting after {} s: exiting without a graceful stop",
+                    name, GRACE.toSeconds());
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            stop.accept(running);
             Runtime.getRuntime().halt(0);
         }, name + "-shutdown"));
     }
@@ -94,10 +131,17 @@ public final class Service {
             metrics.close();
             return Future.failedFuture(e);
         }
-        Vertx vertx = Vertx.builder()
-            .with(metrics.vertxOptions())
-            .withMetrics(metrics.vertxMetricsFactory())
-            .build();
+        Vertx vertx;
+        try {
+            vertx = Vertx.builder()
+                .with(metrics.vertxOptions())
+                .withMetrics(metrics.vertxMetricsFactory())
+                .build();
+        } catch (RuntimeException e) {
+            // Vert.x adds a shutdown hook of its own, which cannot be done once a SIGTERM has come: a failed start.
+            metrics.close();
+            return Future.failedFuture(e);
+        }
         // A promise of no Vert.x context: on a failed start its listeners must not need the closed Vert.x.
         Promise<RunningService> started = Promise.promise();
         vertx.deployVerticle(deployment.verticle(), new DeploymentOptions().setInstances(deployment.instances()))

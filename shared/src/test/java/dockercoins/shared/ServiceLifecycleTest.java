@@ -1,6 +1,7 @@
 package dockercoins.shared;
 
 import dockercoins.shared.Service.RunningService;
+import dockercoins.shared.testing.ChildProcess;
 import dockercoins.shared.testing.Promtool;
 import dockercoins.shared.testing.Services;
 import io.vertx.core.Future;
@@ -16,7 +17,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -103,6 +109,48 @@ class ServiceLifecycleTest {
         assertEquals("503 test is shutting down\n",
             await(probe.get(service.port(), "localhost", "/slow").send()).toString());
         assertEquals("200 done\n", await(inFlight).toString());
+    }
+
+    /** A process whose /readyz answers 200 five seconds before its start completes, as a slow last instance would. */
+    public static final class SlowToFinishStarting {
+        public static void main(String[] args) {
+            Service.main("test", (env, http) -> Service.Deployment.single("slow to finish starting",
+                () -> new VerticleBase() {
+                    @Override
+                    public Future<?> start() {
+                        return http.listen(vertx, http.router(vertx))
+                            .compose(listening -> vertx.timer(5, TimeUnit.SECONDS));
+                    }
+                }));
+        }
+    }
+
+    @Test
+    void sigtermOnceReadyButBeforeTheStartCompletedStillStopsGracefullyAndExitsZero() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        try (ChildProcess process = ChildProcess.java(SlowToFinishStarting.class.getName(),
+            Map.of("PORT", String.valueOf(port)))) {
+            HttpClient http = HttpClient.newHttpClient();
+            HttpRequest readyz = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz")).build();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!answers200(http, readyz)) {
+                assertTrue(System.nanoTime() < deadline, "never ready: " + process.output());
+                Thread.sleep(20);
+            }
+            assertEquals(0, process.terminate(Duration.ofSeconds(60)), process.output());
+            assertTrue(process.output().contains("test stopped in"), process.output());
+        }
+    }
+
+    private static boolean answers200(HttpClient http, HttpRequest request) throws InterruptedException {
+        try {
+            return http.send(request, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException notListeningYet) {
+            return false;
+        }
     }
 
     @Test
