@@ -5,6 +5,8 @@ import dockercoins.shared.Service;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.CompletableFuture;
+
 /** {@code java -jar launcher.jar [--workers N]}: the whole miner on a laptop, no Docker needed. */
 public final class Launcher {
 
@@ -25,18 +27,20 @@ public final class Launcher {
             LaunchOptions.USAGE.forEach(log::info);
             return;
         }
-        LocalMiner miner;
+        CompletableFuture<LocalMiner> started = new CompletableFuture<>();
+        // Before the start: the webui answers as soon as it is up, while the workers may still be starting, and
+        // a SIGTERM or Ctrl-C then must still stop everything cleanly (and exit 0, not 143 or 130). One that comes
+        // before every part's Vert.x is built fails the start instead: LocalMiner.start stops what did start.
+        Service.stopOnShutdown("launcher", started, LocalMiner::stop);
         try {
-            miner = LocalMiner.start(options, Env.system());
+            started.complete(LocalMiner.start(options, Env.system()));
         } catch (LocalMiner.StartFailure e) {
+            started.completeExceptionally(e);  // what did start, LocalMiner.start has stopped already
             log.error("cannot start: {}", e.getMessage());
             System.exit(e.badConfiguration() ? Service.EXIT_BAD_CONFIGURATION : 1);
-            return;
+        } catch (RuntimeException | Error e) {
+            started.completeExceptionally(e);  // else the hook would wait for it as the JVM exits
+            throw e;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            miner.stop();
-            // A JVM ended by SIGTERM or Ctrl-C exits 143 or 130; a clean stop is a success.
-            Runtime.getRuntime().halt(0);
-        }, "launcher-shutdown"));
     }
 }
