@@ -30,8 +30,11 @@ final class MiningLoop {
 
     private static final Logger LOG = LoggerFactory.getLogger("worker");
     private static final int CONNECT_TIMEOUT_MS = 2000;
-    /** How long a connection to rng or hasher is reused: long enough to cost nothing, short enough to rebalance. */
-    private static final int CONNECTION_LIFETIME_S = 5;
+    /**
+     * How long a connection to rng or hasher is reused: short enough to rebalance soon after a scale-up, long enough
+     * to cost nothing measurable (5 s cost 2 % at 1,000 loops, 10 s nothing: BENCHMARKS.md).
+     */
+    private static final int CONNECTION_LIFETIME_S = 10;
     /** No answer within this long and the call is abandoned: rng and hasher answer in about 0.1 s. */
     private static final int REQUEST_TIMEOUT_MS = 5000;
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
