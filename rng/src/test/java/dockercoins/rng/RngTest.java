@@ -178,13 +178,12 @@ class RngTest {
     }
 
     /**
-     * Waits until rng has seen all {@code sent} requests: while one is served (it holds the one place) the
-     * others wait, so {@code sent - 1} waiting means all are there; should rng get through them before this
-     * looks (a very slow machine), all {@code sent} answered says so too.
+     * Waits until rng has seen all {@code sent} requests: one is served (it holds the one place) and the others
+     * are either waiting or answered already, so {@code sent - 1} of those means all are there.
      */
     private static void awaitArrived(int sent, Gauge waiting, AtomicInteger answered) throws InterruptedException {
         long deadline = System.nanoTime() + 30_000_000_000L;
-        while (waiting.value() < sent - 1 && answered.get() < sent) {
+        while (waiting.value() + answered.get() < sent - 1) {
             assertTrue(System.nanoTime() < deadline, "rng did not see " + sent + " requests within 30 s");
             Thread.sleep(5);
         }
