@@ -174,20 +174,9 @@ final class Kustomize {
     static String render(Path dir) {
         List<String> command = new ArrayList<>(kustomizeCommand());
         command.add(dir.toString());
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(false).start();
-            process.getOutputStream().close();
-            byte[] out = process.getInputStream().readAllBytes();
-            String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "kustomize did not finish");
-            assertEquals(0, process.exitValue(), String.join(" ", command) + " failed:\n" + err);
-            return new String(out, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new AssertionError("cannot run " + command + ": " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
+        Ran ran = run(command);
+        assertEquals(0, ran.exit(), String.join(" ", command) + " failed:\n" + ran.err());
+        return ran.out();
     }
 
     /** A throw-away kustomization that puts the base and some components together. */
@@ -234,7 +223,8 @@ final class Kustomize {
 
     /** The command, if the kustomize behind it is recent enough to read these kustomizations. */
     private static List<String> usable(List<String> command, List<String> versionCommand) {
-        String version = output(versionCommand);
+        Ran ran = run(versionCommand);
+        String version = ran.out() + ran.err();
         Matcher major = KUSTOMIZE_VERSION.matcher(version);
         if (!major.find()) {
             return unavailable(String.join(" ", versionCommand) + " names no kustomize version: " + version.strip());
@@ -246,18 +236,28 @@ final class Kustomize {
         return List.copyOf(command);
     }
 
-    private static String output(List<String> command) {
+    private record Ran(int exit, String out, String err) {
+    }
+
+    /** Runs a command to its end; its errors go through a file, so that neither output can fill a pipe and hang it. */
+    private static Ran run(List<String> command) {
+        Path errors = null;
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            errors = Files.createTempFile("kustomize", ".err");
+            Process process = new ProcessBuilder(command).redirectError(errors.toFile()).start();
             process.getOutputStream().close();
             String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(process.waitFor(60, TimeUnit.SECONDS), String.join(" ", command) + " did not finish");
-            return out;
+            return new Ran(process.exitValue(), out, Files.readString(errors));
         } catch (IOException e) {
             throw new AssertionError("cannot run " + command + ": " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        } finally {
+            if (errors != null) {
+                errors.toFile().delete();
+            }
         }
     }
 
