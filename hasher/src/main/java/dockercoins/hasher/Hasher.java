@@ -46,7 +46,7 @@ public final class Hasher extends VerticleBase {
     @Override
     public Future<?> start() {
         Router router = http.router(vertx);
-        router.get("/").handler(http.banner("HASHER"));
+        ServiceHttp.get(router, "/").handler(http.banner("HASHER"));
         router.post("/")
             // No file uploads: a body is only ever hashed, and the root filesystem may be read-only.
             .handler(BodyHandler.create(false).setBodyLimit(config.maxBytes()))

@@ -43,7 +43,7 @@ class LauncherIT {
     private static final Pattern TALLY = Pattern.compile("worker (\\S+) counted (\\d+) hashes in all, (\\d+) of them");
 
     /** A base port with room for webui, rng, hasher and the workers (the contract's 8000 may be taken here). */
-    private static int freeBasePort(int workers) throws IOException {
+    static int freeBasePort(int workers) throws IOException {
         for (int base = 21_000; base < 31_000; base += 50) {
             if (allFree(base, 3 + workers)) {
                 return base;
@@ -63,7 +63,7 @@ class LauncherIT {
         return true;
     }
 
-    private static ChildProcess launch(int base, int workers, Map<String, String> env) throws Exception {
+    static ChildProcess launch(int base, int workers, Map<String, String> env) throws Exception {
         Map<String, String> vars = new HashMap<>(Map.of("ACCESS_LOG", "false"));
         vars.putAll(env);
         ChildProcess launcher = ChildProcess.jar(JAR, vars, "--workers", String.valueOf(workers),

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
@@ -175,6 +176,37 @@ class RngTest {
         }
         await(Future.all(all));
         assertEquals(List.of(0, 1, 2, 3, 4), finished);
+    }
+
+    @Test
+    void bannerWaitsInTheQueueButProbesNeverDo(Vertx vertx) throws Exception {
+        start(Map.of("RNG_DELAY_MS", "1000", "RNG_CONCURRENCY", "1"));
+        WebClient client = client(vertx);
+        get(client, "/");
+        Gauge waiting = rng.metrics().registry().get("dockercoins.rng.waiting.requests").gauge();
+        AtomicInteger answered = new AtomicInteger();
+        Future<HttpResponse<Buffer>> slow = client.get(rng.port(), "localhost", "/32").send()
+            .onSuccess(r -> answered.incrementAndGet());
+        awaitServing(1);
+        Future<HttpResponse<Buffer>> banner = client.request(HttpMethod.HEAD, rng.port(), "localhost", "/").send();
+        awaitArrived(2, waiting, answered);
+        // The probes answer while /32 holds the one place and the banner waits behind it.
+        for (String probe : List.of("/healthz", "/readyz", "/metrics")) {
+            assertEquals(200, get(client, probe).statusCode(), probe);
+        }
+        assertFalse(slow.isComplete() || banner.isComplete(), "/32 took its 1 s and the banner waited behind it");
+        assertEquals(200, await(banner).statusCode());
+        assertTrue(slow.isComplete(), "the banner was answered before the request ahead of it");
+    }
+
+    /** Waits until rng is serving {@code count} requests, as its own HTTP server metrics say. */
+    private void awaitServing(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (rng.metrics().registry().find("vertx.http.server.active.requests").gauges().stream()
+                .mapToDouble(Gauge::value).sum() < count) {
+            assertTrue(System.nanoTime() < deadline, "rng was not serving " + count + " request(s) within 30 s");
+            Thread.sleep(5);
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.BindException;
+import java.net.SocketException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -160,6 +161,11 @@ public final class Service {
 
     /** One line that tells a user why start-up failed, without a stack trace for their mistake. */
     public static String startFailure(Throwable failure) {
+        if (failure instanceof SocketException && String.valueOf(failure.getMessage()).contains("Permission denied")) {
+            return "this user may not listen on a port below 1024 (" + failure.getMessage() + "): allow it with the "
+                + "sysctl net.ipv4.ip_unprivileged_port_start=0 (Docker and Podman set it in containers; the "
+                + "Kubernetes manifests set it on the pod), or set PORT to 1024 or above";
+        }
         if (failure instanceof BindException) {
             return "the port is already in use or cannot be bound (" + failure.getMessage() + "); set PORT to a free port";
         }

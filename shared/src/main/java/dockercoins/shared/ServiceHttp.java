@@ -6,8 +6,10 @@ import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -73,15 +75,23 @@ public final class ServiceHttp {
         if (accessLog != null) {
             router.route().handler(this::logAccess);
         }
-        router.get(HEALTHZ).handler(rc -> reply(rc, 200, "ok"));
-        router.get(READYZ).handler(rc -> reply(rc, stopping ? 503 : 200, stopping ? "shutting down" : "ready"));
-        router.get(METRICS).handler(this::serveMetrics);
+        get(router, HEALTHZ).handler(rc -> reply(rc, 200, "ok"));
+        get(router, READYZ).handler(rc -> reply(rc, stopping ? 503 : 200, stopping ? "shutting down" : "ready"));
+        get(router, METRICS).handler(this::serveMetrics);
         router.route().handler(this::admitWork);
         router.errorHandler(404, rc -> reply(rc, 404, "not found: " + rc.request().path()));
         router.errorHandler(405, rc -> reply(rc, 405,
             "method " + rc.request().method() + " not allowed on " + rc.request().path()));
         router.errorHandler(500, this::internalError);
         return router;
+    }
+
+    /**
+     * A route for GET and HEAD alike: httping and many probes send HEAD, and every service answers it wherever it
+     * answers GET. The server sends a HEAD answer's headers only.
+     */
+    public static Route get(Router router, String path) {
+        return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
     }
 
     /** "RNG running on <hostname>", as the original answers GET /. */

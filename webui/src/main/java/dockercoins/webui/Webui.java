@@ -7,7 +7,6 @@ import dockercoins.shared.ServiceHttp;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -59,10 +58,10 @@ public final class Webui extends VerticleBase {
         // First of all routes, so that /metrics, /healthz and the 404s carry these headers too.
         router.route().order(-1).handler(this::safeHeaders);
         // HEAD too: otherwise the static handler below would answer HEAD / with the page itself.
-        router.route("/").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::toDashboard);
-        router.get("/json").handler(this::json);
-        router.get("/events").handler(this::events);
-        router.get("/vendor/*").handler(StaticHandler.create(chartJs).setCachingEnabled(false));
+        ServiceHttp.get(router, "/").handler(this::toDashboard);
+        ServiceHttp.get(router, "/json").handler(this::json);
+        ServiceHttp.get(router, "/events").handler(this::events);
+        ServiceHttp.get(router, "/vendor/*").handler(StaticHandler.create(chartJs).setCachingEnabled(false));
         router.route().handler(StaticHandler.create("webroot").setCachingEnabled(false).setDirectoryListing(false));
         watch.start(vertx, snapshot -> viewers.send(snapshot.toJson()));
         pollTimer = vertx.setPeriodic(0, POLL_EVERY_MS, tick -> poll());

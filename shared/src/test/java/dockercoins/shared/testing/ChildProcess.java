@@ -39,7 +39,8 @@ public final class ChildProcess implements AutoCloseable {
         return start(command, env);
     }
 
-    private static ChildProcess start(List<String> command, Map<String, String> env) throws IOException {
+    /** Runs any command, e.g. java under another user. */
+    public static ChildProcess start(List<String> command, Map<String, String> env) throws IOException {
         Path outputFile = Files.createTempFile("dockercoins-child", ".log");
         ProcessBuilder builder = new ProcessBuilder(command)
             .redirectErrorStream(true)
@@ -48,7 +49,7 @@ public final class ChildProcess implements AutoCloseable {
         return new ChildProcess(builder.start(), outputFile);
     }
 
-    private static String javaBinary() {
+    public static String javaBinary() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
