@@ -1,6 +1,7 @@
 # One Dockerfile for the four services: one Maven build, then one small runtime stage per service.
-#   docker build --target rng -t dockercoins-vertx/rng:1.0.0 .
-# compose.yaml builds all four this way (the build stage is shared, so Maven runs once).
+#   docker build --target rng --build-arg VERSION=1.0.0 -t ghcr.io/dockercoins-vertx/rng:1.0.0 .
+# compose.yaml builds all four this way (the build stage is shared, so Maven runs once), and so does
+# the release workflow (.github/workflows/images.yml).
 
 # ---- build: every service jar, with the dependencies cached in their own layer ----
 FROM maven:3.9.16-eclipse-temurin-17-noble AS build
@@ -22,11 +23,25 @@ RUN mvn -B -q -pl rng,hasher,worker,webui -am package -DskipTests
 # Then the sources (.dockerignore lets in only the poms and src/main), built offline.
 COPY . .
 RUN mvn -B -q -o -pl rng,hasher,worker,webui -am package -DskipTests
+# A builder that ignores .dockerignore's exceptions builds empty modules into jars without classes,
+# and Maven does not mind: refuse any jar that lacks the main class its manifest names.
+RUN for service in rng hasher worker webui; do \
+        jar="$service/target/$service.jar"; \
+        main=$(cd /tmp && jar xf "/src/$jar" META-INF/MANIFEST.MF && sed -n 's/^Main-Class: *//p' META-INF/MANIFEST.MF | tr -d '\r'); \
+        jar tf "$jar" | grep -qx "$(echo "$main" | tr . /).class" \
+            || { echo "$jar lacks its main class '$main': were its sources left out of the build context?" >&2; exit 1; }; \
+    done
 
 # ---- runtime: what every service image has in common ----
 FROM eclipse-temurin:17.0.20_8-jre-noble AS runtime
+# Set by compose.yaml (TAG) and the release workflow; the worker reports it on the dashboard (APP_VERSION),
+# so a rolling update shows old and new workers side by side.
 ARG VERSION=1.0.0
+ARG REVISION=unknown
+ARG SOURCE=https://github.com/dockercoins-vertx/dockercoins-vertx
 LABEL org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.source="${SOURCE}" \
       org.opencontainers.image.vendor="DockerCoins on Vert.x" \
       org.opencontainers.image.base.name="docker.io/library/eclipse-temurin:17.0.20_8-jre-noble"
 WORKDIR /app
@@ -34,7 +49,12 @@ WORKDIR /app
 COPY jvm.options /app/jvm.options
 # Numeric, so Kubernetes' runAsNonRoot can check it; the files above stay root-owned and read-only to it.
 USER 10001:10001
-EXPOSE 8080
+# Port 80, as the original's images: http://rng/32 inside a compose network or a cluster. A non-root user
+# may bind it where net.ipv4.ip_unprivileged_port_start=0 (Docker's and Podman's default in a container;
+# the Kubernetes manifests set it on the pod).
+ENV PORT=80 \
+    APP_VERSION=${VERSION}
+EXPOSE 80
 
 # ---- one stage per service: the jar and the command; the JVM is PID 1 and gets SIGTERM ----
 FROM runtime AS rng

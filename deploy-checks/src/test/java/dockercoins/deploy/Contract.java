@@ -16,18 +16,20 @@ final class Contract {
     static final String REDIS = "redis";
     static final int REDIS_PORT = 6379;
 
-    /** Every service listens on PORT, 8080 by default, and serves these to everyone. */
-    static final int PORT = 8080;
+    /** Every service listens on port 80 in its container (the images set PORT=80), and serves these to everyone. */
+    static final int PORT = 80;
     static final String METRICS_PATH = "/metrics";
     static final String LIVENESS_PATH = "/healthz";
     static final String READINESS_PATH = "/readyz";
 
-    /** compose.yaml: host port → container port 8080; worker and redis publish nothing. */
+    /** compose.yaml: 127.0.0.1:host port → container port 80; worker and redis publish nothing. */
     static final Map<String, Integer> COMPOSE_HOST_PORTS = Map.of("webui", 8000, "rng", 8001, "hasher", 8002);
 
     /** Kubernetes Services: name → type and port; worker has none. */
     static final Map<String, String> SERVICE_TYPES =
         Map.of("rng", "ClusterIP", "hasher", "ClusterIP", "webui", "NodePort", "redis", "ClusterIP");
+    /** Where the release workflow publishes the images, and the manifests and compose.yaml name them. */
+    static final String IMAGE_REPOSITORY = "ghcr.io/dockercoins-vertx/";
     static final Map<String, Integer> SERVICE_PORTS = Map.of("rng", 80, "hasher", 80, "webui", 80, "redis", REDIS_PORT);
 
     /** The configuration table: every variable any service reads. */

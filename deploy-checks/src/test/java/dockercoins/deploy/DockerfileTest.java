@@ -93,7 +93,11 @@ class DockerfileTest {
 
     @Test
     void mavenBuildsExactlyTheServicesThatHaveAStage() {
-        for (Instruction run : buildStage().all("RUN")) {
+        List<Instruction> runs = buildStage().all("RUN");
+        Instruction check = runs.get(runs.size() - 1);
+        assertTrue(check.arguments().startsWith("for service in " + String.join(" ", Contract.SERVICES) + ";")
+            && check.arguments().contains("Main-Class"), "the last step refuses a jar without its main class: " + check);
+        for (Instruction run : runs.subList(0, runs.size() - 1)) {
             Matcher modules = Pattern.compile("-pl\\s+(\\S+)").matcher(run.arguments());
             assertTrue(modules.find(), "Maven builds the listed services with -pl: " + run);
             assertEquals(Contract.SERVICES, List.of(modules.group(1).split(",")), run.toString());
