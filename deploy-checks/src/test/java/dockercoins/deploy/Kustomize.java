@@ -179,6 +179,23 @@ final class Kustomize {
         return ran.out();
     }
 
+    /** Runs kubectl (from PATH) with these arguments and returns what it printed; it must succeed. */
+    static String kubectl(String... args) {
+        List<String> command = new ArrayList<>();
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (command.isEmpty() && Files.isExecutable(Path.of(dir, "kubectl"))) {
+                command.add(Path.of(dir, "kubectl").toString());
+            }
+        }
+        if (command.isEmpty()) {
+            unavailable("kubectl is not installed");
+        }
+        command.addAll(List.of(args));
+        Ran ran = run(command);
+        assertEquals(0, ran.exit(), String.join(" ", command) + " failed:\n" + ran.err());
+        return ran.out();
+    }
+
     /** A throw-away kustomization that puts the base and some components together. */
     static Path overlay(Path tempDir, String name, List<String> components) throws IOException {
         Path dir = Files.createDirectories(tempDir.resolve(name));
