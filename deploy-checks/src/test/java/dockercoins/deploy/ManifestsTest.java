@@ -30,6 +30,8 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.regex.Pattern;
+import java.util.regex.Matcher;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -500,12 +502,37 @@ class ManifestsTest {
 
     // ---- helpers ----
 
+    /**
+     * The environment the code sees, as Kubernetes makes it: $(NAME) of an earlier variable expanded, a Secret's
+     * value standing as "secret", and variables set only to be part of another one or of the args left out.
+     */
     static Map<String, String> env(Container container) {
         Map<String, String> env = new LinkedHashMap<>();
+        Set<String> parts = new TreeSet<>();
+        Pattern reference = Pattern.compile("\\$\\((\\w+)\\)");
         for (EnvVar var : container.getEnv() == null ? List.<EnvVar>of() : container.getEnv()) {
-            assertNull(var.getValueFrom(), container.getName() + " " + var.getName() + ": plain values only");
-            assertNull(env.put(var.getName(), var.getValue()), container.getName() + " sets " + var.getName() + " twice");
+            String value = var.getValue();
+            if (var.getValueFrom() != null) {
+                assertNotNull(var.getValueFrom().getSecretKeyRef(), container.getName() + " " + var.getName()
+                    + ": a plain value or a Secret's");
+                value = "secret";
+            }
+            Matcher part = reference.matcher(value);
+            while (part.find()) {
+                assertTrue(env.containsKey(part.group(1)), container.getName() + " " + var.getName() + " uses $("
+                    + part.group(1) + "), which must be set before it");
+                parts.add(part.group(1));
+                value = value.replace(part.group(), env.get(part.group(1)));
+            }
+            assertNull(env.put(var.getName(), value), container.getName() + " sets " + var.getName() + " twice");
         }
+        for (String arg : container.getArgs() == null ? List.<String>of() : container.getArgs()) {
+            Matcher part = reference.matcher(arg);
+            while (part.find()) {
+                parts.add(part.group(1));
+            }
+        }
+        parts.forEach(env::remove);
         return env;
     }
 

@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 record Rendering(String name, List<String> components, List<HasMetadata> objects) {
 
     /** The components a rendering may combine, and what users apply. */
-    static final List<String> COMPONENTS = List.of("network-policies", "monitoring", "prometheus-operator", "workshop");
+    static final List<String> COMPONENTS = List.of("network-policies", "monitoring", "prometheus-operator", "workshop",
+        "redis-auth");
     static final List<String> ENTRY_POINTS = List.of("manifests", "manifests/overlays/workshop", "manifests/overlays/locked-down");
 
     private static List<Rendering> all;
