@@ -50,8 +50,8 @@ COPY jvm.options /app/jvm.options
 # Numeric, so Kubernetes' runAsNonRoot can check it; the files above stay root-owned and read-only to it.
 USER 10001:10001
 # Port 80, as the original's images: http://rng/32 inside a compose network or a cluster. A non-root user
-# may bind it where net.ipv4.ip_unprivileged_port_start=0 (Docker's and Podman's default in a container;
-# the Kubernetes manifests set it on the pod).
+# may bind it where net.ipv4.ip_unprivileged_port_start=0: Docker's default in a container; compose.yaml
+# and the Kubernetes manifests set it; `podman run` needs --sysctl net.ipv4.ip_unprivileged_port_start=0.
 ENV PORT=80 \
     APP_VERSION=${VERSION}
 EXPOSE 80

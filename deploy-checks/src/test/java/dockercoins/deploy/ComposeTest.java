@@ -41,16 +41,21 @@ class ComposeTest {
         return service;
     }
 
-    /** The image name as Compose reads it with no variable set: ${REGISTRY:-x} is x. */
+    /** The image name as Compose reads it with no variable set. */
     static String image(String name) {
-        return service(name).path("image").asText().replaceAll("\\$\\{\\w+:-([^}]*)}", "$1");
+        return withoutVariables(service(name).path("image").asText());
+    }
+
+    /** A value as Compose reads it with no variable set: ${REGISTRY:-x} is x. */
+    private static String withoutVariables(String value) {
+        return value.replaceAll("\\$\\{\\w+:-([^}]*)}", "$1");
     }
 
     static Map<String, String> environment(String name) {
         Map<String, String> env = new LinkedHashMap<>();
         JsonNode environment = service(name).path("environment");
         assertTrue(environment.isMissingNode() || environment.isObject(), name + ": environment as a map, NAME: value");
-        environment.properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
+        environment.properties().forEach(e -> env.put(e.getKey(), withoutVariables(e.getValue().asText())));
         return env;
     }
 

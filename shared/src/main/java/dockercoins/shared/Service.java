@@ -163,8 +163,9 @@ public final class Service {
     public static String startFailure(Throwable failure) {
         if (failure instanceof SocketException && String.valueOf(failure.getMessage()).contains("Permission denied")) {
             return "this user may not listen on a port below 1024 (" + failure.getMessage() + "): allow it with the "
-                + "sysctl net.ipv4.ip_unprivileged_port_start=0 (Docker and Podman set it in containers; the "
-                + "Kubernetes manifests set it on the pod), or set PORT to 1024 or above";
+                + "sysctl net.ipv4.ip_unprivileged_port_start=0 (Docker sets it in containers; podman run needs "
+                + "--sysctl net.ipv4.ip_unprivileged_port_start=0; compose.yaml and the Kubernetes manifests set it), "
+                + "or set PORT to 1024 or above";
         }
         if (failure instanceof BindException) {
             return "the port is already in use or cannot be bound (" + failure.getMessage() + "); set PORT to a free port";
