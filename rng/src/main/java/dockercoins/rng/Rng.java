@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -20,6 +21,8 @@ import java.util.regex.Pattern;
 public final class Rng extends VerticleBase {
 
     private static final Pattern WHOLE_NUMBER = Pattern.compile("\\d+");
+    /** Random bytes are made and written this many at a time. */
+    private static final int CHUNK_BYTES = 64 * 1024;
 
     private final RngConfig config;
     private final ServiceHttp http;
@@ -40,6 +43,7 @@ public final class Rng extends VerticleBase {
     public static Service.Deployment deployment(Env env, ServiceHttp http) {
         RngConfig config = RngConfig.from(env);
         ServingQueue queue = new ServingQueue(config.concurrency());
+        http.onStop(vertx -> queue.releaseAll());
         Counter bytesServed = Counter.builder("dockercoins.rng.bytes")
             .description("Random bytes served")
             .register(http.registry());
@@ -69,12 +73,14 @@ public final class Rng extends VerticleBase {
                 + config.maxBytes() + ")");
             return;
         }
-        // More than 10 digits is over any int limit; checking the length first keeps parsing safe.
-        if (n.length() > 10 || Long.parseLong(n) > config.maxBytes()) {
+        // Leading zeros mean nothing (/032 is /32); past 10 digits a number is over any int limit, so checking the
+        // length first keeps parsing safe.
+        String digits = n.replaceFirst("^0+(?=\\d)", "");
+        if (digits.length() > 10 || Long.parseLong(digits) > config.maxBytes()) {
             ServiceHttp.reply(rc, 400, "n=" + n + " is over RNG_MAX_BYTES (" + config.maxBytes() + ")");
             return;
         }
-        int count = (int) Long.parseLong(n);
+        int count = Integer.parseInt(digits);
         whenServing(rc, served -> serve(served, count));
     }
 
@@ -85,6 +91,12 @@ public final class Rng extends VerticleBase {
         // under wrk when served inline).
         Context context = vertx.getOrCreateContext();
         queue.enter(() -> context.runOnContext(go -> {
+            if (http.stopping()) {
+                queue.leave();  // queued when the stop began: answered at once, not after the others
+                rc.response().putHeader(HttpHeaders.CONNECTION, "close");
+                ServiceHttp.reply(rc, 503, "rng is shutting down");
+                return;
+            }
             if (rc.response().closed()) {
                 queue.leave();  // the client gave up while queued: its place goes to the next one
                 return;
@@ -96,11 +108,35 @@ public final class Rng extends VerticleBase {
 
     private void serve(RoutingContext rc, int count) {
         SimulatedWork.delay(vertx, config.delayMs())
-            .compose(delayed -> SimulatedWork.compute(vertx, count, () -> RandomBytes.next(count)))
-            .onSuccess(bytes -> {
+            .onSuccess(delayed -> {
                 bytesServed.increment(count);
-                rc.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream").end(bytes);
+                HttpServerResponse response = rc.response()
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream")
+                    .putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(count));
+                writeRandomBytes(response, count);
             })
             .onFailure(rc::fail);
+    }
+
+    /**
+     * Writes {@code remaining} random bytes a chunk at a time, each made only once the client has taken the ones
+     * before: a slow reader holds one chunk of memory, not its whole answer.
+     */
+    private static void writeRandomBytes(HttpServerResponse response, int remaining) {
+        int left = remaining;
+        while (left > 0 && !response.writeQueueFull() && !response.closed()) {
+            int chunk = Math.min(CHUNK_BYTES, left);
+            response.write(RandomBytes.next(chunk));
+            left -= chunk;
+        }
+        if (response.closed()) {
+            return;
+        }
+        if (left == 0) {
+            response.end();
+        } else {
+            int rest = left;
+            response.drainHandler(drained -> writeRandomBytes(response, rest));
+        }
     }
 }

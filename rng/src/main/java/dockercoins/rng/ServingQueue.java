@@ -1,6 +1,8 @@
 package dockercoins.rng;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 
 /**
@@ -49,6 +51,17 @@ final class ServingQueue {
         if (next != null) {
             next.run();
         }
+    }
+
+    /** On stop: every request waiting is let through at once, to be answered 503 rather than served in turn. */
+    void releaseAll() {
+        List<Runnable> released;
+        synchronized (this) {
+            released = new ArrayList<>(waiting);
+            waiting.clear();
+            serving += released.size();  // each one leaves as it is answered
+        }
+        released.forEach(Runnable::run);
     }
 
     synchronized int waiting() {

@@ -5,10 +5,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -16,8 +18,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The HTTP side every service shares: /metrics, /healthz, /readyz, the access log,
@@ -32,6 +41,19 @@ public final class ServiceHttp {
     /** Probes and scrapes come every few seconds: logging them would bury the workshop's traffic. */
     private static final Set<String> QUIET_PATHS = Set.of(HEALTHZ, READYZ, METRICS);
     private static final String TEXT = "text/plain; charset=utf-8";
+    /**
+     * The bounds every service holds whatever a client does (README, "Limits"): a connection must deliver each
+     * request's headers within {@value #REQUEST_HEADERS_S} s of connecting or of its previous answer, and a
+     * request's body within {@value #REQUEST_BODY_S} s; at most {@value #MAX_CONNECTIONS} connections are open at once.
+     */
+    public static final int REQUEST_HEADERS_S = 10;
+    public static final int REQUEST_BODY_S = 10;
+    public static final int MAX_CONNECTIONS = 2_000;
+    /** A connection that reads and writes nothing this long is closed, whatever it is in the middle of. */
+    private static final int IDLE_TIMEOUT_S = 60;
+    /** Longest request line and headers: far above any real client's, far below what could cost memory. */
+    private static final int MAX_INITIAL_LINE = 4_096;
+    private static final int MAX_HEADERS = 8_192;
 
     private final String name;
     private final int port;
@@ -39,6 +61,11 @@ public final class ServiceHttp {
     private final Logger accessLog;
     private final AtomicInteger workInFlight = new AtomicInteger();
     private final AtomicInteger actualPort = new AtomicInteger(-1);
+    private final AtomicInteger connections = new AtomicInteger();
+    /** The timer of each connection waiting for its next request's headers. */
+    private final Map<HttpConnection, Long> awaitingHeaders = new ConcurrentHashMap<>();
+    private final List<Consumer<Vertx>> onStop = new CopyOnWriteArrayList<>();
+    private final AtomicLong refusedSinceLogged = new AtomicLong();
     private volatile boolean stopping;
 
     ServiceHttp(String name, int port, boolean accessLog, ServiceMetrics metrics) {
@@ -69,9 +96,15 @@ public final class ServiceHttp {
         return stopping;
     }
 
+    /** Runs when the graceful stop begins, before the work in flight is waited for (e.g. to turn a queue away). */
+    public void onStop(Consumer<Vertx> action) {
+        onStop.add(action);
+    }
+
     /** A router that already serves the shared endpoints; the service adds its own routes after these. */
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
+        router.route().order(-2).handler(rc -> requestArrived(vertx, rc));
         if (accessLog != null) {
             router.route().handler(this::logAccess);
         }
@@ -82,6 +115,7 @@ public final class ServiceHttp {
         router.errorHandler(404, rc -> reply(rc, 404, "not found: " + rc.request().path()));
         router.errorHandler(405, rc -> reply(rc, 405,
             "method " + rc.request().method() + " not allowed on " + rc.request().path()));
+        router.errorHandler(413, rc -> reply(rc, 413, "request body too large"));
         router.errorHandler(500, this::internalError);
         return router;
     }
@@ -100,24 +134,109 @@ public final class ServiceHttp {
         return rc -> reply(rc, 200, text);
     }
 
+    /** HTTP/1.1 only, as the original: no h2c upgrade, whose streams and windows would need bounds of their own. */
     public Future<HttpServer> listen(Vertx vertx, Router router) {
-        return vertx.createHttpServer(new HttpServerOptions().setCompressionSupported(false))
+        return vertx.createHttpServer(new HttpServerOptions()
+                .setCompressionSupported(false)
+                .setHttp2ClearTextEnabled(false)
+                .setIdleTimeout(IDLE_TIMEOUT_S)
+                .setMaxInitialLineLength(MAX_INITIAL_LINE)
+                .setMaxHeaderSize(MAX_HEADERS))
+            .connectionHandler(connection -> connected(vertx, connection))
+            // A client's broken request (a bad chunk size, leaving mid-body) is not our error: one line, no trace.
+            .exceptionHandler(failure -> LoggerFactory.getLogger(name).debug("client error: {}",
+                escape(String.valueOf(failure.getMessage()))))
             .requestHandler(router)
             .listen(port)
             .onSuccess(server -> actualPort.set(server.actualPort()));
     }
 
-    /** A one-line plain-text answer; every client error goes through here. */
+    /** A one-line plain-text answer; every client error goes through here, control characters escaped. */
     public static void reply(RoutingContext rc, int status, String line) {
-        if (rc.response().ended() || rc.response().closed()) {
+        if (rc.response().ended() || rc.response().closed() || rc.response().headWritten()) {
             return;
         }
-        rc.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, TEXT).end(line + "\n");
+        rc.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, TEXT).end(escape(line) + "\n");
+    }
+
+    /** Control characters (ESC, CR, LF…) as \\xNN, so that no request can write into a log or a terminal. */
+    public static String escape(String text) {
+        StringBuilder escaped = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == '\\') {
+                if (escaped == null) {
+                    escaped = new StringBuilder(text.length() + 8).append(text, 0, i);
+                }
+                escaped.append(c == '\\' ? "\\\\" : String.format("\\x%02x", (int) c));
+            } else if (escaped != null) {
+                escaped.append(c);
+            }
+        }
+        return escaped == null ? text : escaped.toString();
+    }
+
+    /** Counts the connection against the cap, and gives it {@value #REQUEST_HEADERS_S} s to send a request. */
+    private void connected(Vertx vertx, HttpConnection connection) {
+        if (connections.incrementAndGet() > MAX_CONNECTIONS) {
+            connections.decrementAndGet();
+            if (refusedSinceLogged.getAndIncrement() == 0) {
+                LoggerFactory.getLogger(name).warn("{} connections open, the most allowed: closing new ones until "
+                    + "some close", MAX_CONNECTIONS);
+                vertx.setTimer(10_000, t -> refusedSinceLogged.set(0));
+            }
+            connection.close();
+            return;
+        }
+        connection.closeHandler(closed -> {
+            connections.decrementAndGet();
+            Long timer = awaitingHeaders.remove(connection);
+            if (timer != null) {
+                vertx.cancelTimer(timer);
+            }
+        });
+        awaitHeaders(vertx, connection);
+    }
+
+    private void awaitHeaders(Vertx vertx, HttpConnection connection) {
+        awaitingHeaders.put(connection, vertx.setTimer(TimeUnit.SECONDS.toMillis(REQUEST_HEADERS_S), late -> {
+            if (awaitingHeaders.remove(connection) != null) {
+                connection.close();  // no request within the bound: idle keep-alive, or headers sent too slowly
+            }
+        }));
+    }
+
+    /**
+     * A request's headers are in: its connection's header timer stops, and the body gets its own bound. Once
+     * answered, the connection waits for the next request's headers again.
+     */
+    private void requestArrived(Vertx vertx, RoutingContext rc) {
+        HttpServerRequest request = rc.request();
+        HttpConnection connection = request.connection();
+        Long timer = connection == null ? null : awaitingHeaders.remove(connection);
+        if (timer != null) {
+            vertx.cancelTimer(timer);
+        }
+        long bodyTimer = request.isEnded() ? -1 : vertx.setTimer(TimeUnit.SECONDS.toMillis(REQUEST_BODY_S), late -> {
+            if (!request.isEnded()) {
+                rc.response().putHeader(HttpHeaders.CONNECTION, "close");
+                reply(rc, 408, "request body not received within " + REQUEST_BODY_S + " s");
+                connection.close();
+            }
+        });
+        rc.addEndHandler(done -> {
+            vertx.cancelTimer(bodyTimer);
+            if (connection != null && !rc.response().closed()) {
+                awaitHeaders(vertx, connection);
+            }
+        });
+        rc.next();
     }
 
     /** Readiness goes 503 and new work is turned away; resolves once the work in flight is done (or after grace). */
     Future<Void> drain(Vertx vertx, Duration grace) {
         stopping = true;
+        onStop.forEach(action -> action.accept(vertx));
         Promise<Void> drained = Promise.promise();
         long deadline = System.nanoTime() + grace.toNanos();
         checkDrained(vertx, drained, deadline);
@@ -159,17 +278,22 @@ public final class ServiceHttp {
             return;
         }
         long started = System.nanoTime();
+        // The status actually sent: "-" when the connection ended before any answer (the client left, a timeout).
         rc.addEndHandler(done -> accessLog.info("{} \"{} {}\" {} {} {}ms",
             rc.request().remoteAddress() == null ? "-" : rc.request().remoteAddress().hostAddress(),
-            rc.request().method(), rc.request().uri(), rc.response().getStatusCode(),
+            rc.request().method(), escape(rc.request().uri()),
+            rc.response().headWritten() ? String.valueOf(rc.response().getStatusCode()) : "-",
             rc.response().bytesWritten(), (System.nanoTime() - started) / 1_000_000));
         rc.next();
     }
 
     private void internalError(RoutingContext rc) {
+        if (rc.response().closed() || rc.request().connection() == null) {
+            return;  // the client left, mid-request: nothing to answer, and not our error
+        }
         // Only a bug of ours lands here: log it in full, tell the client no more than that.
-        LoggerFactory.getLogger(name).error("internal error on {} {}", rc.request().method(), rc.request().path(),
-            rc.failure());
+        LoggerFactory.getLogger(name).error("internal error on {} {}", rc.request().method(),
+            escape(rc.request().path()), rc.failure());
         reply(rc, 500, "internal error");
     }
 }

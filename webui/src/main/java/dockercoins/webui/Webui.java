@@ -62,7 +62,9 @@ public final class Webui extends VerticleBase {
         ServiceHttp.get(router, "/json").handler(this::json);
         ServiceHttp.get(router, "/events").handler(this::events);
         ServiceHttp.get(router, "/vendor/*").handler(StaticHandler.create(chartJs).setCachingEnabled(false));
-        router.route().handler(StaticHandler.create("webroot").setCachingEnabled(false).setDirectoryListing(false));
+        // GET and HEAD only: another method on the dashboard's files is a 405, as on every other path.
+        ServiceHttp.get(router, "/*").handler(StaticHandler.create("webroot").setCachingEnabled(false)
+            .setDirectoryListing(false));
         watch.start(vertx, snapshot -> viewers.send(snapshot.toJson()));
         pollTimer = vertx.setPeriodic(0, POLL_EVERY_MS, tick -> poll());
         // Listening does not wait for Redis: the webui is up (and ready) without it, only the figures are missing.

@@ -71,6 +71,20 @@ public final class ChildProcess implements AutoCloseable {
         throw new AssertionError("no matching line within " + timeout + ":\n" + output());
     }
 
+    /** Resident memory of the process now, in MiB (Linux). */
+    public long rssMiB() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) / 1024;
+            }
+        }
+        throw new IOException("no VmRSS for process " + process.pid());
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** Sends SIGTERM, as Kubernetes and docker stop do, and returns the exit code. */
     public int terminate(Duration timeout) throws InterruptedException {
         process.destroy();
