@@ -23,18 +23,8 @@ every object and pod template: the chart and kustomize apply one and the same fi
 {{- end }}
 {{- end }}
 
-{{/* REDIS_URL for worker and webui: with a password from the Secret when Redis asks for one. */}}
+{{/* REDIS_URL for worker and webui: with the password (REDIS_PASSWORD, set first) when Redis asks for one. */}}
 {{- define "dockercoins.redisUrl" -}}
-{{- if .Values.redis.auth.enabled }}
-- name: REDIS_PASSWORD
-  valueFrom:
-    secretKeyRef:
-      name: {{ .Values.redis.auth.existingSecret | default "redis-auth" }}
-      key: password
 - name: REDIS_URL
-  value: redis://:$(REDIS_PASSWORD)@redis:6379
-{{- else }}
-- name: REDIS_URL
-  value: redis://redis:6379
-{{- end }}
+  value: redis://{{ if .Values.redis.auth.enabled }}:$(REDIS_PASSWORD)@{{ end }}redis:6379
 {{- end }}

@@ -73,6 +73,8 @@
         row = newWorkerRow(worker.id, !firstEvent);  // scaled in while we watch: make it seen
         workerRows.set(worker.id, row);
       }
+      // During `kubectl set image deploy/worker …` old and new versions mine side by side.
+      row.querySelector('.worker-version').textContent = worker.version || '';
       row.querySelector('.worker-speed').textContent =
         worker.speed === null ? 'starting…' : worker.speed.toFixed(1) + ' hashes/s';
       row.querySelector('.worker-fill').style.width = (100 * (worker.speed || 0) / fastest).toFixed(1) + '%';
@@ -93,6 +95,8 @@
     name.className = 'worker-id';
     name.textContent = id;
     name.title = id;
+    const version = document.createElement('span');
+    version.className = 'worker-version';
     const speed = document.createElement('span');
     speed.className = 'worker-speed';
     const bar = document.createElement('span');
@@ -100,7 +104,7 @@
     const fill = document.createElement('span');
     fill.className = 'worker-fill';
     bar.appendChild(fill);
-    row.append(name, speed, bar);
+    row.append(name, version, speed, bar);
     return row;
   }
 
@@ -164,6 +168,10 @@
       setState(state, 'down', 'webui not answering');
     } else if (latest === null || latest.redis === 'connecting') {
       setState(state, 'connecting', 'connecting…');
+    } else if (latest.redis === 'bad-data') {
+      problem = 'Redis holds data DockerCoins did not write: ' + latest.redisProblem + '. The figures are the last ' +
+        'good ones; the webui reads again every second.';
+      setState(state, 'down', 'bad data in Redis');
     } else if (latest.redis !== 'ok') {
       const sinceMs = latest.redisSince * 1000;
       problem = 'Redis is unreachable since ' + clock.format(sinceMs) + ' (' + duration(latest.now * 1000 - sinceMs) +

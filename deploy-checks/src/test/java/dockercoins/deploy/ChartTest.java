@@ -146,6 +146,11 @@ class ChartTest {
         Map<String, JsonNode> objects = new TreeMap<>();
         for (JsonNode object : Repo.yamlDocuments(yaml, "rendering")) {
             String key = object.path("kind").asText() + "/" + object.path("metadata").path("name").asText();
+            if (object.path("data").isObject() && key.startsWith("Secret/")) {
+                // the chart's password is random; the component's a literal to replace
+                ((com.fasterxml.jackson.databind.node.ObjectNode) object.path("data")).properties()
+                    .forEach(e -> e.setValue(com.fasterxml.jackson.databind.node.TextNode.valueOf("password")));
+            }
             assertNull(objects.put(key, object), key + " twice");
         }
         return objects;

@@ -28,7 +28,7 @@ final class Contract {
     /** The configuration table: every variable any service reads. */
     static final Set<String> VARIABLES = Set.of("PORT", "RNG_DELAY_MS", "RNG_MAX_BYTES", "RNG_CONCURRENCY",
         "HASHER_DELAY_MS", "HASHER_MAX_BYTES", "RNG_URL", "HASHER_URL", "REDIS_URL", "WORKER_DELAY_MS",
-        "WORKER_CONCURRENCY", "WORKER_REPORT_MS", "WORKER_ID", "ACCESS_LOG");
+        "WORKER_CONCURRENCY", "WORKER_REPORT_MS", "WORKER_ID", "APP_VERSION", "ACCESS_LOG");
 
     /** The metrics table: name → Prometheus type. */
     private static final Map<String, String> METRICS = Map.of(

@@ -238,6 +238,32 @@ class ManifestsTest {
         }
     }
 
+    /** components/redis-auth: Redis requires the Secret's password, and worker and webui send that password. */
+    @Test
+    void redisRequiresThePasswordThatWorkerAndWebuiSend() {
+        List<Rendering> renderings = Rendering.with("redis-auth");
+        assertTrue(renderings.stream().anyMatch(r -> r.name().contains("locked-down")), "locked-down includes it");
+        for (Rendering rendering : renderings) {
+            Container redis = rendering.container("redis");
+            String secret = secretOf(redis, "REDISCLI_AUTH");
+            assertTrue(String.join(" ", redis.getArgs()).endsWith("--requirepass $(REDISCLI_AUTH)"), rendering.name());
+            for (String client : List.of("worker", "webui")) {
+                Container container = rendering.container(client);
+                assertEquals(secret, secretOf(container, "REDIS_PASSWORD"), rendering + ": " + client);
+                assertEquals(":secret", URI.create(Rendering.env(container).get("REDIS_URL")).getUserInfo(),
+                    rendering + ": " + client + " sends the Secret's password");
+            }
+        }
+    }
+
+    /** The Secret a variable comes from, and it must be the key "password". */
+    static String secretOf(Container container, String variable) {
+        EnvVar var = container.getEnv().stream().filter(v -> v.getName().equals(variable)).findFirst()
+            .orElseThrow(() -> new AssertionError(container.getName() + " has no " + variable));
+        assertEquals("password", var.getValueFrom().getSecretKeyRef().getKey());
+        return var.getValueFrom().getSecretKeyRef().getName();
+    }
+
     @Test
     void everyPodMeetsTheRestrictedPodSecurityStandard() {
         String imageUser = Repo.all("(?m)^USER (\\S+)", Repo.read("Dockerfile")).get(0);

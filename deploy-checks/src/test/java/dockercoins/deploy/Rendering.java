@@ -12,10 +12,11 @@ import static org.junit.jupiter.api.Assertions.*;
 /** One way of applying the manifests (the base, an overlay, the base with components), rendered by kustomize. */
 record Rendering(String name, List<String> components, List<HasMetadata> objects) {
 
-    static final List<String> COMPONENTS = List.of("network-policies", "monitoring", "prometheus-operator", "workshop");
+    static final List<String> COMPONENTS =
+        List.of("network-policies", "monitoring", "prometheus-operator", "workshop", "redis-auth");
     static final Map<String, List<String>> ENTRY_POINTS = Map.of("manifests", List.of(),
         "manifests/overlays/workshop", List.of("workshop", "monitoring"),
-        "manifests/overlays/locked-down", List.of("network-policies", "monitoring"));
+        "manifests/overlays/locked-down", List.of("network-policies", "redis-auth", "monitoring"));
 
     private static List<Rendering> all;
 
@@ -92,13 +93,29 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
         return containers.get(0);
     }
 
-    /** A container's plain variables (name → value); a variable set twice is an error. */
+    /**
+     * The environment the code sees, as Kubernetes makes it: $(NAME) of an earlier variable expanded, a Secret's
+     * value standing as "secret", and variables set only to be part of another one or of the args left out.
+     */
     static Map<String, String> env(Container container) {
         Map<String, String> env = new LinkedHashMap<>();
-        for (EnvVar var : Objects.requireNonNullElse(container.getEnv(), List.<EnvVar>of())) {
-            assertNull(var.getValueFrom(), container.getName() + " " + var.getName() + ": plain values only");
-            assertNull(env.put(var.getName(), var.getValue()), container.getName() + " sets " + var.getName() + " twice");
+        Set<String> parts = new TreeSet<>();
+        for (EnvVar var : container.getEnv()) {
+            String value = var.getValue();
+            if (var.getValueFrom() != null) {
+                assertNotNull(var.getValueFrom().getSecretKeyRef(), container.getName() + " " + var.getName());
+                value = "secret";
+            }
+            for (String part : Repo.all("\\$\\((\\w+)\\)", value)) {
+                assertTrue(env.containsKey(part), container.getName() + " " + var.getName() + " uses $(" + part
+                    + "), which must be set before it");
+                parts.add(part);
+                value = value.replace("$(" + part + ")", env.get(part));
+            }
+            assertNull(env.put(var.getName(), value), container.getName() + " sets " + var.getName() + " twice");
         }
+        container.getArgs().forEach(arg -> parts.addAll(Repo.all("\\$\\((\\w+)\\)", arg)));
+        parts.forEach(env::remove);
         return env;
     }
 

@@ -2,7 +2,7 @@ package dockercoins.shared;
 
 /**
  * The Redis keys of DockerCoins. {@code hashes} and {@code wallet} are the original's; the per-worker
- * keys are ours, written by the worker in the same MULTI/EXEC as {@code INCRBY hashes}.
+ * keys are ours, written by the worker's report script in the same atomic step as {@code INCRBY hashes}.
  */
 public final class RedisKeys {
 
@@ -14,6 +14,8 @@ public final class RedisKeys {
     public static final String WORKER_HASHES = "worker_hashes";
     /** Sorted set: worker id → epoch milliseconds of its last report ({@code ZADD}); says who is active. */
     public static final String WORKER_SEEN = "worker_seen";
+    /** Hash: worker id → the version it runs (APP_VERSION), so a rolling update shows on the dashboard. */
+    public static final String WORKER_VERSION = "worker_version";
 
     private RedisKeys() {
     }

@@ -13,6 +13,7 @@ public final class RedisUrl {
 
     public static final String DEFAULT = "redis://redis:6379";
     private static final int CONNECT_TIMEOUT_MS = 2000;
+    private static final int READ_IDLE_TIMEOUT_S = 3;
 
     private RedisUrl() {
     }
@@ -28,12 +29,21 @@ public final class RedisUrl {
         return url.getScheme() + "://" + url.getHost() + ":" + port;
     }
 
-    /** A pooled client that reconnects by itself; connecting gives up after 2 s so callers can retry. */
+    /**
+     * The one Redis client recipe of worker and webui: a small pool that reconnects by itself, the password and
+     * database of the URL on every connection (the client sends them each time it connects), connecting given up after
+     * 2 s, and a connection that reads nothing for 3 s closed, which ends any request stuck on a frozen Redis. Callers
+     * send one request at a time and put their own timeout on it; the bounded queues turn a pile-up into errors.
+     */
     public static Redis client(Vertx vertx, URI url) {
         return Redis.createClient(vertx, new RedisOptions()
             .setConnectionString(url.toString())
-            .setNetClientOptions(new NetClientOptions().setConnectTimeout(CONNECT_TIMEOUT_MS).setTcpNoDelay(true))
-            .setMaxPoolSize(4)
-            .setMaxPoolWaiting(1024));
+            .setNetClientOptions(new NetClientOptions()
+                .setConnectTimeout(CONNECT_TIMEOUT_MS)
+                .setReadIdleTimeout(READ_IDLE_TIMEOUT_S)
+                .setTcpNoDelay(true))
+            .setMaxPoolSize(2)
+            .setMaxPoolWaiting(8)
+            .setMaxWaitingHandlers(64));
     }
 }

@@ -11,32 +11,38 @@ import java.util.List;
  * plus the speed, the active workers and whether Redis answered. When Redis does not answer, the figures
  * are the last ones read (null if none yet) and the speed is null: unknown, not zero.
  *
- * @param redis      "ok", "unreachable", or "connecting" before the first poll has finished
+ * @param redis      "ok", "unreachable", "bad-data" (Redis answers, with values DockerCoins never writes), or
+ *                   "connecting" before the first poll has finished
  * @param redisSince epoch milliseconds since which {@code redis} has been what it is
  * @param nowMs      epoch milliseconds of the poll, so that hashes/now pairs give the true speed
+ * @param problem    for bad data: which key, what it holds and what was expected; else null
  */
 record MinerSnapshot(String redis, long redisSince, long nowMs, Long coins, Long hashes, Double speed,
-                     List<Worker> workers) {
+                     List<Worker> workers, String problem) {
 
     static final String OK = "ok";
     static final String UNREACHABLE = "unreachable";
+    static final String BAD_DATA = "bad-data";
     static final String CONNECTING = "connecting";
 
-    /** One active worker: its id (the pod name), the hashes it has reported, its own speed (null until known). */
-    record Worker(String id, long hashes, Double speed) {
+    /**
+     * One active worker: its id (the pod name), the version it runs (null for a worker that does not say), the
+     * hashes it has reported, its own speed (null until known).
+     */
+    record Worker(String id, String version, long hashes, Double speed) {
     }
 
     static MinerSnapshot connecting(long nowMs) {
-        return new MinerSnapshot(CONNECTING, nowMs, nowMs, null, null, null, List.of());
+        return new MinerSnapshot(CONNECTING, nowMs, nowMs, null, null, null, List.of(), null);
     }
 
     boolean redisOk() {
         return OK.equals(redis);
     }
 
-    /** The same figures, Redis unreachable since {@code sinceMs}. */
-    MinerSnapshot unreachable(long sinceMs, long atMs) {
-        return new MinerSnapshot(UNREACHABLE, sinceMs, atMs, coins, hashes, null, workers);
+    /** The same figures, Redis {@code state} (unreachable or bad data) since {@code sinceMs}. */
+    MinerSnapshot failing(String state, long sinceMs, long atMs, String why) {
+        return new MinerSnapshot(state, sinceMs, atMs, coins, hashes, null, workers, why);
     }
 
     /** The body of {@code GET /json} and of each server-sent event. */
@@ -45,6 +51,7 @@ record MinerSnapshot(String redis, long redisSince, long nowMs, Long coins, Long
         for (Worker worker : workers) {
             active.add(new JsonObject()
                 .put("id", worker.id())
+                .put("version", worker.version())
                 .put("hashes", worker.hashes())
                 .put("speed", rounded(worker.speed())));
         }
@@ -55,7 +62,8 @@ record MinerSnapshot(String redis, long redisSince, long nowMs, Long coins, Long
             .put("speed", rounded(speed))
             .put("workers", active)
             .put("redis", redis)
-            .put("redisSince", seconds(redisSince));
+            .put("redisSince", seconds(redisSince))
+            .put("redisProblem", problem);
     }
 
     /** Epoch seconds with milliseconds, written out plainly (a double would print as 1.7E9). */

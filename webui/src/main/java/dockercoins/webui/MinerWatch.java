@@ -9,10 +9,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
@@ -43,9 +41,6 @@ final class MinerWatch {
     static final int HISTORY_POINTS = 250;
     /** A poll that takes longer makes Redis "unreachable" on the page; the poll itself is not repeated meanwhile. */
     static final long POLL_TIMEOUT_MS = 2_000;
-    /** A connection that reads nothing for this long is closed, which ends a poll stuck on a frozen Redis. */
-    private static final int READ_IDLE_TIMEOUT_S = 3;
-    private static final int CONNECT_TIMEOUT_MS = 2_000;
 
     private static final Logger LOG = LoggerFactory.getLogger("webui");
 
@@ -72,16 +67,7 @@ final class MinerWatch {
 
     void start(Vertx vertx, Consumer<MinerSnapshot> onSnapshot) {
         this.onSnapshot = onSnapshot;
-        // Not the pooled client the worker uses: one connection is all one poll needs, and the read-idle
-        // timeout drops a connection to a frozen or vanished Redis, where a poll would otherwise wait forever.
-        redis = Redis.createClient(vertx, new RedisOptions()
-            .setConnectionString(redisUrl.toString())
-            .setNetClientOptions(new NetClientOptions()
-                .setConnectTimeout(CONNECT_TIMEOUT_MS)
-                .setReadIdleTimeout(READ_IDLE_TIMEOUT_S)
-                .setTcpNoDelay(true))
-            .setMaxPoolSize(1)
-            .setMaxPoolWaiting(1));
+        redis = RedisUrl.client(vertx, redisUrl);
     }
 
     Future<Void> stop() {
@@ -97,12 +83,17 @@ final class MinerWatch {
         return latest.toJson().put("history", new JsonArray(new ArrayList<>(history)));
     }
 
-    /** Reads Redis once, unless the previous read is still under way; hands the result to the listener. */
+    /**
+     * Reads Redis once, unless the previous read is still under way; hands the result to the listener.
+     * ZRANGEBYSCORE is deprecated since Redis 6.2 in favour of ZRANGE with a by-score option, which 5.0 lacks.
+     */
+    @SuppressWarnings("deprecation")
     void poll() {
         if (pollInFlight) {
             // A slow or frozen Redis gets no second batch on top of the first; viewers still hear every second.
             if (MinerSnapshot.UNREACHABLE.equals(latest.redis())) {
-                publish(latest.unreachable(latest.redisSince(), System.currentTimeMillis()));
+                publish(latest.failing(MinerSnapshot.UNREACHABLE, latest.redisSince(), System.currentTimeMillis(),
+                    null));
             }
             return;
         }
@@ -112,16 +103,18 @@ final class MinerWatch {
             Request.cmd(Command.MULTI),
             Request.cmd(Command.GET).arg(RedisKeys.HASHES),
             Request.cmd(Command.HLEN).arg(RedisKeys.WALLET),
-            Request.cmd(Command.ZRANGE).arg(RedisKeys.WORKER_SEEN).arg(nowMs - ACTIVE_MS).arg("+inf")
-                .arg("BYSCORE").arg("WITHSCORES"),
+            // Not ZRANGE by score: Redis 5.0 must do (the workshop's Helm chapter runs 6.0).
+            Request.cmd(Command.ZRANGEBYSCORE).arg(RedisKeys.WORKER_SEEN).arg(nowMs - ACTIVE_MS).arg("+inf")
+                .arg("WITHSCORES"),
             Request.cmd(Command.HGETALL).arg(RedisKeys.WORKER_HASHES),
+            Request.cmd(Command.HGETALL).arg(RedisKeys.WORKER_VERSION),
             Request.cmd(Command.EXEC)));
         batch.onComplete(done -> pollInFlight = false);
         batch.timeout(POLL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
             .map(replies -> read(replies.get(replies.size() - 1), nowMs))
             .onComplete(read -> publish(read.succeeded()
                 ? read.result()
-                : lost(read.cause(), System.currentTimeMillis())));
+                : failing(read.cause(), System.currentTimeMillis())));
     }
 
     private void publish(MinerSnapshot snapshot) {
@@ -139,19 +132,22 @@ final class MinerWatch {
     }
 
     private MinerSnapshot read(Response exec, long nowMs) {
-        long hashes = exec.get(0) == null ? 0 : Long.parseLong(exec.get(0).toString());
-        long coins = exec.get(1).toLong();
-        Map<String, Response> seen = pairs(exec.get(2));
-        Map<String, Response> counts = pairs(exec.get(3));
+        long hashes = exec.get(0) == null ? 0 : whole(RedisKeys.HASHES, answer(RedisKeys.HASHES, exec.get(0)));
+        long coins = whole(RedisKeys.WALLET, answer(RedisKeys.WALLET, exec.get(1)));
+        Map<String, Response> seen = pairs(answer(RedisKeys.WORKER_SEEN, exec.get(2)));
+        Map<String, Response> counts = pairs(answer(RedisKeys.WORKER_HASHES, exec.get(3)));
+        Map<String, Response> versions = pairs(answer(RedisKeys.WORKER_VERSION, exec.get(4)));
         List<MinerSnapshot.Worker> workers = new ArrayList<>();
         double sum = 0;
         boolean anySpeed = false;
         for (Map.Entry<String, Response> worker : seen.entrySet()) {
             Response count = counts.get(worker.getKey());
-            long reported = count == null ? 0 : Long.parseLong(count.toString());
+            long reported = count == null ? 0 : whole(RedisKeys.WORKER_HASHES + "[" + worker.getKey() + "]", count);
             long reportedAtMs = (long) Double.parseDouble(worker.getValue().toString());
+            Response version = versions.get(worker.getKey());
             Double speed = workerSpeeds.read(worker.getKey(), reportedAtMs, reported);
-            workers.add(new MinerSnapshot.Worker(worker.getKey(), reported, speed));
+            workers.add(new MinerSnapshot.Worker(worker.getKey(), version == null ? null : version.toString(),
+                reported, speed));
             if (speed != null) {
                 sum += speed;
                 anySpeed = true;
@@ -164,20 +160,53 @@ final class MinerWatch {
         Double totalFromHashes = totalSpeed.read(RedisKeys.HASHES, nowMs, hashes);
         Double speed = anySpeed ? Double.valueOf(sum) : totalFromHashes;
         if (!latest.redisOk() && !MinerSnapshot.CONNECTING.equals(latest.redis())) {
-            LOG.info("redis reachable again at {} after {} s", where(), (nowMs - latest.redisSince()) / 1000);
+            LOG.info("redis at {} answers with good data again after {} s {}", where(),
+                (nowMs - latest.redisSince()) / 1000, latest.redis());
         }
         long since = latest.redisOk() ? latest.redisSince() : nowMs;
-        return new MinerSnapshot(MinerSnapshot.OK, since, nowMs, coins, hashes, speed, List.copyOf(workers));
+        return new MinerSnapshot(MinerSnapshot.OK, since, nowMs, coins, hashes, speed, List.copyOf(workers), null);
     }
 
-    private MinerSnapshot lost(Throwable cause, long atMs) {
-        if (MinerSnapshot.UNREACHABLE.equals(latest.redis())) {
-            return latest.unreachable(latest.redisSince(), atMs);
+    /** Redis did not answer (unreachable), or answered with what DockerCoins never writes (bad data). */
+    private MinerSnapshot failing(Throwable cause, long atMs) {
+        String state = cause instanceof BadData ? MinerSnapshot.BAD_DATA : MinerSnapshot.UNREACHABLE;
+        String problem = cause instanceof BadData ? cause.getMessage() : null;
+        if (state.equals(latest.redis()) && java.util.Objects.equals(problem, latest.problem())) {
+            return latest.failing(state, latest.redisSince(), atMs, problem);
         }
-        // Once per outage: the page says "unreachable"; the reason stays here, in the log.
-        LOG.warn("redis unreachable at {} ({}): retrying every {} s", where(), reason(cause),
-            Webui.POLL_EVERY_MS / 1000);
-        return latest.unreachable(atMs, atMs);
+        // Once per outage or per kind of bad data: the page says which; the log says why.
+        if (problem != null) {
+            LOG.warn("bad data in redis at {}: {}; the figures shown are the last good ones", where(), problem);
+        } else {
+            LOG.warn("redis unreachable at {} ({}): retrying every {} s", where(), reason(cause),
+                Webui.POLL_EVERY_MS / 1000);
+        }
+        return latest.failing(state, atMs, atMs, problem);
+    }
+
+    /** Redis answered, but not with what DockerCoins writes there (e.g. `hashes` set by hand to "12.5"). */
+    static final class BadData extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BadData(String problem) {
+            super(problem, null, false, false);
+        }
+    }
+
+    /** The reply for {@code key}, unless Redis refused the command (e.g. WRONGTYPE: the key has another type). */
+    private static Response answer(String key, Response reply) {
+        if (reply != null && reply.type() == ResponseType.ERROR) {
+            throw new BadData(key + ": " + reply);
+        }
+        return reply;
+    }
+
+    private static long whole(String key, Response reply) {
+        try {
+            return Long.parseLong(reply.toString());
+        } catch (NumberFormatException e) {
+            throw new BadData(key + " holds \"" + reply + "\", expected an integer");
+        }
     }
 
     /**

@@ -103,7 +103,8 @@ public final class Webui extends VerticleBase {
     private void json(RoutingContext rc) {
         MinerSnapshot latest = watch.latest();
         rc.response()
-            .setStatusCode(latest.redisOk() ? 200 : 503)
+            // 503 only while there are no live figures because Redis does not answer; bad data is said in the body.
+            .setStatusCode(latest.redisOk() || MinerSnapshot.BAD_DATA.equals(latest.redis()) ? 200 : 503)
             .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
             .end(latest.toJson().encode());
     }

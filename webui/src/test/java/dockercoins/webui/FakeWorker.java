@@ -16,12 +16,13 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Stands in for a worker where the test needs one that can be added and removed at will: every second it
- * reports to Redis as a worker does (INCRBY hashes, HINCRBY worker_hashes, ZADD worker_seen, coins in the
- * wallet, all in one MULTI/EXEC), about 3.3 hashes a second like the original's worker.
+ * reports to Redis as a worker does (INCRBY hashes, HINCRBY worker_hashes, ZADD worker_seen, its version, coins in
+ * the wallet, all in one MULTI/EXEC), about 3.3 hashes a second like the original's worker.
  */
 final class FakeWorker implements AutoCloseable {
 
     static final long REPORT_MS = 1_000;
+    static final String VERSION = "1.0.0-fake";
 
     private final Redis redis;
     private final Vertx vertx;
@@ -59,7 +60,8 @@ final class FakeWorker implements AutoCloseable {
             Request.cmd(Command.MULTI),
             Request.cmd(Command.INCRBY).arg(RedisKeys.HASHES).arg(done),
             Request.cmd(Command.HINCRBY).arg(RedisKeys.WORKER_HASHES).arg(id).arg(done),
-            Request.cmd(Command.ZADD).arg(RedisKeys.WORKER_SEEN).arg(System.currentTimeMillis()).arg(id)));
+            Request.cmd(Command.ZADD).arg(RedisKeys.WORKER_SEEN).arg(System.currentTimeMillis()).arg(id),
+            Request.cmd(Command.HSET).arg(RedisKeys.WORKER_VERSION).arg(id).arg(VERSION)));
         for (long hash = hashes + 1; hash <= hashes + done; hash++) {
             if (hash % 16 == 0) {  // one hex digest in 16 starts with "0": a coin
                 report.add(Request.cmd(Command.HSET).arg(RedisKeys.WALLET)

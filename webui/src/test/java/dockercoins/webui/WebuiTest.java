@@ -54,7 +54,7 @@ class WebuiTest {
 
     @BeforeEach
     void startRedis(Vertx vertx) throws Exception {
-        redis = LocalRedis.start(0);
+        redis = LocalRedis.start(0, LocalRedis.REDIS_5_COMMANDS_ONLY);  // the oldest Redis DockerCoins supports
         redisClient = Redis.createClient(vertx, redis.url());
         client = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false));
     }
@@ -238,6 +238,36 @@ class WebuiTest {
             }
         }
         return calls;
+    }
+
+    /** A value DockerCoins never writes is bad data, said as such with the key and what was expected: not an outage. */
+    @Test
+    void badDataInRedisIsSaidAsSuchAndNotAsAnOutage(Vertx vertx) throws Exception {
+        startWebui();
+        startWorker(vertx, "worker-1");
+        Eventually.passes(FEW_SECONDS, () -> assertEquals(1, json().getJsonArray("workers").size()));
+        JsonObject worker = json().getJsonArray("workers").getJsonObject(0);
+        assertEquals(FakeWorker.VERSION, worker.getString("version"), "each worker's version is shown: " + worker);
+
+        workers.forEach(FakeWorker::close);
+        redis(Request.cmd(Command.SET).arg(RedisKeys.HASHES).arg("12.5"));
+        Eventually.passes(FEW_SECONDS, () -> assertEquals("bad-data", json().getString("redis")));
+        HttpResponse<Buffer> json = get("/json");
+        assertEquals(200, json.statusCode(), "Redis answers: no outage");
+        assertEquals("hashes holds \"12.5\", expected an integer", json.bodyAsJsonObject().getString("redisProblem"));
+
+        redis(Request.cmd(Command.DEL).arg(RedisKeys.WALLET));
+        redis(Request.cmd(Command.SET).arg(RedisKeys.HASHES).arg("7"));
+        redis(Request.cmd(Command.SET).arg(RedisKeys.WALLET).arg("not a hash"));
+        Eventually.passes(FEW_SECONDS, () -> assertTrue(json().getString("redisProblem", "").startsWith("wallet: WRONGTYPE"),
+            json().encode()));
+
+        redis(Request.cmd(Command.DEL).arg(RedisKeys.WALLET));
+        Eventually.passes(FEW_SECONDS, () -> {
+            assertEquals("ok", json().getString("redis"));
+            assertEquals(7, json().getLong("hashes"));
+            assertNull(json().getValue("redisProblem"));
+        });
     }
 
     @Test

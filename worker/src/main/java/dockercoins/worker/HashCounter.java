@@ -7,39 +7,53 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Counts this worker's hashes and reports them to Redis every WORKER_REPORT_MS: {@code INCRBY hashes n} and the
- * per-worker keys, in one MULTI/EXEC. A counted hash leaves the unreported total only once Redis acknowledged it;
- * until then it is reported again, however long Redis is away. Used from the worker's one event loop only.
+ * Counts this worker's hashes and keeps the coins it finds, and reports both to Redis every WORKER_REPORT_MS in one
+ * atomic step: a Lua script (report.lua) that adds the hashes to {@code hashes} and the per-worker keys and puts the
+ * coins in the wallet, or applies nothing at all. Reports are numbered per run; the script applies a number once, so
+ * a report resent after a lost reply never counts twice. Whatever Redis did not acknowledge stays here and is sent
+ * again, however long Redis is away. Used from the worker's one event loop only.
  */
 final class HashCounter {
 
     private static final Logger LOG = LoggerFactory.getLogger("worker");
-
-    /**
-     * Reports are numbered per run of the worker, and the MULTI/EXEC that applies one also stores its number. Before
-     * applying, the worker WATCHes and reads that number: a report sent again after its answer was lost (Redis applied
-     * it, then the reply timed out) is recognised and not counted twice, and if a late copy lands between the read
-     * and EXEC, WATCH makes that EXEC do nothing.
-     */
-    /** Prefix of the key holding the number of this run's last applied report. */
+    private static final String SCRIPT = readScript();
+    private static final String SCRIPT_SHA1 = sha1Hex(SCRIPT);
+    /** Prefix of the key holding the number of this run's last applied report; it outlives the worker by a day. */
     private static final String LAST_REPORT_PREFIX = "worker_report:";
-    /** The last-report key outlives the worker by a day: only a late copy of one of its reports could need it. */
     private static final int LAST_REPORT_TTL_SECONDS = 86_400;
+    /** Coins per report, so that one report stays one small round trip; the rest go in the next ones. */
+    private static final int COINS_PER_REPORT = 1_000;
+    /** About 20 MB of coins held while Redis is away; past it the mining loops wait instead of losing coins. */
+    static final int MOST_COINS_HELD = 100_000;
 
-    private record Report(long number, long hashes) {
+    private record Coin(String hex, Buffer bytes) {
+    }
+
+    /** A report stays the same, number and content, until Redis has acknowledged it. */
+    private record Report(long number, long hashes, List<Coin> coins) {
     }
 
     private final Vertx vertx;
@@ -50,9 +64,9 @@ final class HashCounter {
     private final String lastReportKey;
     private final String call;
     private final Backoff backoff = new Backoff();
+    private final ArrayDeque<Coin> coins = new ArrayDeque<>();
     /** Counted, not yet acknowledged by Redis; includes the report being sent. */
     private volatile long unreported;
-    /** The report being sent or retried: its number and size stay fixed until Redis acknowledges it. */
     private Report pending;
     private Future<Void> sending;
     private long reportsMade;
@@ -74,50 +88,53 @@ final class HashCounter {
         byte[] run = new byte[8];
         new SecureRandom().nextBytes(run);
         this.lastReportKey = LAST_REPORT_PREFIX + config.workerId() + ":" + HexFormat.of().formatHex(run);
-        this.call = "MULTI/EXEC (INCRBY " + RedisKeys.HASHES + ", HINCRBY " + RedisKeys.WORKER_HASHES + ", ZADD "
-            + RedisKeys.WORKER_SEEN + ") at " + config.redisAddress();
+        this.call = "the report script (INCRBY " + RedisKeys.HASHES + ", HSET " + RedisKeys.WALLET + ", …) at "
+            + config.redisAddress();
     }
 
     void start() {
         reportIn(config.reportMs());
     }
 
-    /** One more hash done. After {@link #flush} has begun, nothing is counted any more: it could not be reported. */
-    void count() {
-        if (!sealed) {
-            unreported++;
-            hashes.increment();
+    /** One more hash done, maybe a coin. After {@link #flush} has begun nothing is counted: it could not be reported. */
+    void count(String hex, Buffer bytes) {
+        if (sealed) {
+            return;
+        }
+        unreported++;
+        hashes.increment();
+        if (hex.startsWith("0")) {
+            coins.addLast(new Coin(hex, bytes));
         }
     }
 
-    /** On stop: counts no more, and reports until every counted hash is in Redis or {@code grace} has passed. */
+    /** False while so many coins wait for Redis that mining should pause rather than hold more. */
+    boolean canHoldMore() {
+        return coins.size() < MOST_COINS_HELD;
+    }
+
+    /** On stop: counts no more, and reports until every hash and coin is in Redis or {@code grace} has passed. */
     Future<Void> flush(Duration grace) {
         sealed = true;
         vertx.cancelTimer(reportTimer);
         Promise<Void> flushed = Promise.promise();
         flushUntil(System.nanoTime() + grace.toNanos(), flushed);
         // The final tally, so whoever stopped the worker can hold Redis to it.
-        return flushed.future().onComplete(done -> LOG.info("worker {} counted {} hashes in all, {} of them not in Redis",
-            config.workerId(), (long) hashes.count(), unreported));
+        return flushed.future().onComplete(done -> LOG.info(
+            "worker {} counted {} hashes in all, {} of them not in Redis", config.workerId(), (long) hashes.count(),
+            unreported));
     }
 
     private void reportIn(long delayMs) {
         reportTimer = vertx.setTimer(delayMs, fired -> report().onComplete(reported -> {
-            if (sealed) {
-                return;  // the flush on stop carries on from here
-            }
-            if (reported.succeeded()) {
-                reportIn(config.reportMs());
-            } else {
-                long retryInMs = backoff.next();
-                outage.failed(call, reported.cause(), retryInMs);
-                reportIn(retryInMs);
+            if (!sealed) {  // once sealed, the flush on stop carries on from here
+                reportIn(reported.succeeded() ? config.reportMs() : retryDelay(reported.cause()));
             }
         }));
     }
 
     private void flushUntil(long deadline, Promise<Void> flushed) {
-        if (unreported == 0) {
+        if (unreported == 0 && coins.isEmpty()) {
             flushed.complete();
             return;
         }
@@ -126,10 +143,10 @@ final class HashCounter {
                 flushUntil(deadline, flushed);
                 return;
             }
-            long retryInMs = backoff.next();
-            outage.failed(call, reported.cause(), retryInMs);
+            long retryInMs = retryDelay(reported.cause());
             if (deadline - System.nanoTime() < TimeUnit.MILLISECONDS.toNanos(retryInMs)) {
-                LOG.error("{} counted hash(es) could not be reported to Redis before the stop deadline", unreported);
+                LOG.error("{} counted hash(es) and {} coin(s) could not be reported to Redis before the stop deadline",
+                    unreported, coins.size());
                 flushed.complete();
             } else {
                 vertx.setTimer(retryInMs, again -> flushUntil(deadline, flushed));
@@ -137,69 +154,88 @@ final class HashCounter {
         });
     }
 
-    /**
-     * Sends the pending report, or makes one of everything counted so far; completes once Redis acknowledged it.
-     * One send at a time: the periodic report and the flush on stop share it.
-     */
+    private long retryDelay(Throwable failure) {
+        long retryInMs = backoff.next();
+        outage.failed(call, failure, retryInMs);
+        return retryInMs;
+    }
+
+    /** Sends the pending report, or makes one of what is counted so far; completes once Redis acknowledged it. */
     private Future<Void> report() {
         if (sending != null) {
-            return sending;
+            return sending;  // the periodic report and the flush on stop share one send at a time
         }
         if (pending == null) {
-            pending = new Report(++reportsMade, unreported);
+            List<Coin> found = new ArrayList<>(Math.min(coins.size(), COINS_PER_REPORT));
+            for (Coin coin : coins) {
+                if (found.size() == COINS_PER_REPORT) {
+                    break;
+                }
+                found.add(coin);
+            }
+            pending = new Report(++reportsMade, unreported, List.copyOf(found));
             LOG.info("{} units of work done, updating hash counter", pending.hashes());
         }
         Report report = pending;
-        Promise<Void> acknowledged = Promise.promise();
-        sending = acknowledged.future();
-        apply(report)
+        sending = apply(report)
             .timeout(Worker.REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-            .onComplete(answer -> {
-                sending = null;
-                if (answer.succeeded()) {
-                    // Applied now or by an earlier copy of this report: either way these hashes are in Redis.
-                    unreported -= report.hashes();
-                    pending = null;
-                    backoff.reset();
-                    outage.succeeded();
-                    acknowledged.complete();
-                } else {
-                    acknowledged.fail(answer.cause());
+            .onComplete(answer -> sending = null)
+            .map(created -> {
+                // Applied now, or by an earlier copy of this report whose reply was lost: either way it is in Redis.
+                unreported -= report.hashes();
+                report.coins().forEach(coin -> coins.pollFirst());
+                for (int i = 0; i < created.size(); i++) {
+                    if (created.get(i).toInteger() == 0) {
+                        LOG.info("We already had that coin");
+                    }
                 }
+                pending = null;
+                backoff.reset();
+                outage.succeeded();
+                return null;
             });
         return sending;
     }
 
-    /** WATCH the report number, skip if Redis has it already, else MULTI/EXEC the counts with the number. */
-    private Future<Void> apply(Report report) {
-        return redis.connect().compose(connection -> connection.send(Request.cmd(Command.WATCH).arg(lastReportKey))
-            .compose(watching -> connection.send(Request.cmd(Command.GET).arg(lastReportKey)))
-            .compose(last -> {
-                if (last != null && last.toLong() >= report.number()) {
-                    return connection.send(Request.cmd(Command.UNWATCH)).<Void>mapEmpty();
+    /** Runs the script by its SHA1, loading it first if Redis does not have it; the per-coin replies, if applied. */
+    private Future<List<Response>> apply(Report report) {
+        return redis.send(script(Command.EVALSHA, SCRIPT_SHA1, report))
+            .recover(failure -> String.valueOf(failure.getMessage()).startsWith("NOSCRIPT")
+                ? redis.send(script(Command.EVAL, SCRIPT, report))
+                : Future.failedFuture(failure))
+            .map(reply -> {
+                List<Response> created = new ArrayList<>();
+                for (int i = 1; i < reply.size(); i++) {
+                    created.add(reply.get(i));
                 }
-                return connection.batch(List.of(
-                        Request.cmd(Command.MULTI),
-                        Request.cmd(Command.INCRBY).arg(RedisKeys.HASHES).arg(report.hashes()),
-                        Request.cmd(Command.HINCRBY).arg(RedisKeys.WORKER_HASHES).arg(config.workerId())
-                            .arg(report.hashes()),
-                        Request.cmd(Command.ZADD).arg(RedisKeys.WORKER_SEEN).arg(System.currentTimeMillis())
-                            .arg(config.workerId()),
-                        Request.cmd(Command.SET).arg(lastReportKey).arg(report.number())
-                            .arg("EX").arg(LAST_REPORT_TTL_SECONDS),
-                        Request.cmd(Command.EXEC)))
-                    .compose(replies -> replies.get(replies.size() - 1) == null
-                        ? Future.failedFuture("EXEC aborted: an earlier copy of report " + report.number()
-                            + " landed meanwhile")
-                        : Future.<Void>succeededFuture());
-            })
-            .onComplete(done -> {
-                if (done.failed()) {
-                    // The connection may still be inside WATCH or MULTI (say, a reply timed out): RESET clears
-                    // that before the pool hands the connection to anyone else. Redis runs it in order.
-                    connection.send(Request.cmd(Command.RESET));
-                }
-                connection.close();
-            }));
+                return created;
+            });
+    }
+
+    private Request script(Command command, String script, Report report) {
+        Request request = Request.cmd(command).arg(script).arg(6)
+            .arg(RedisKeys.HASHES).arg(RedisKeys.WORKER_HASHES).arg(RedisKeys.WORKER_SEEN)
+            .arg(RedisKeys.WORKER_VERSION).arg(RedisKeys.WALLET).arg(lastReportKey)
+            .arg(config.workerId()).arg(report.number()).arg(report.hashes()).arg(System.currentTimeMillis())
+            .arg(config.version()).arg(LAST_REPORT_TTL_SECONDS);
+        report.coins().forEach(coin -> request.arg(coin.hex()).arg(coin.bytes()));
+        return request;
+    }
+
+    private static String readScript() {
+        try (InputStream script = HashCounter.class.getResourceAsStream("report.lua")) {
+            return new String(script.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String sha1Hex(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+                .digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -41,7 +41,6 @@ final class MiningLoop {
 
     private final Vertx vertx;
     private final WorkerConfig config;
-    private final Wallet wallet;
     private final HashCounter counter;
     private final WebClient web;
     private final Outage rng;
@@ -53,10 +52,9 @@ final class MiningLoop {
     private int working;
     private Promise<Void> idle;
 
-    MiningLoop(Vertx vertx, WorkerConfig config, Wallet wallet, HashCounter counter, MeterRegistry registry) {
+    MiningLoop(Vertx vertx, WorkerConfig config, HashCounter counter, MeterRegistry registry) {
         this.vertx = vertx;
         this.config = config;
-        this.wallet = wallet;
         this.counter = counter;
         // Keep-alive connections, one per loop to each of rng and hasher, so no loop waits for another. They are
         // renewed every few seconds: kube-proxy picks a pod per connection, so a connection kept for ever would tie
@@ -72,7 +70,7 @@ final class MiningLoop {
             .description("Coins found: hashes starting with 0")
             .register(registry);
         this.loopDuration = Timer.builder("dockercoins.worker.loop.duration")
-            .description("One full mining loop: the sleep, rng, hasher and, for a coin, Redis")
+            .description("One full mining loop: the sleep, rng and hasher")
             .register(registry);
     }
 
@@ -117,13 +115,23 @@ final class MiningLoop {
 
     /** One unit of work, as in the original: random bytes, their hash, maybe a coin, and count it. */
     private void workOnce(Backoff backoff, long began) {
+        if (!counter.canHoldMore()) {
+            sleepThenWork(backoff, config.reportMs());  // Redis has been away long: hold no more coins than we can
+            return;
+        }
         working++;
         randomBytes()
-            .compose(bytes -> hash(bytes).compose(hex -> hex.startsWith("0") ? keepCoin(hex, bytes) : done()))
+            .compose(bytes -> hash(bytes).map(hex -> {
+                if (hex.startsWith("0")) {
+                    LOG.info("Coin found: {}...", hex.substring(0, 8));
+                    coins.increment();
+                }
+                counter.count(hex, bytes);
+                return hex;
+            }))
             .onComplete(turn -> {
                 working--;
                 if (turn.succeeded()) {
-                    counter.count();
                     loopDuration.record(System.nanoTime() - began, TimeUnit.NANOSECONDS);
                     backoff.reset();
                     sleepThenWork(backoff, config.delayMs());
@@ -161,12 +169,6 @@ final class MiningLoop {
             .map(Buffer::toString));
     }
 
-    private Future<Void> keepCoin(String hex, Buffer bytes) {
-        LOG.info("Coin found: {}...", hex.substring(0, 8));
-        coins.increment();
-        return wallet.keep(hex, bytes);
-    }
-
     private static Future<Buffer> ok(HttpResponse<Buffer> response, String expected, Predicate<Buffer> valid) {
         Buffer body = response.body() == null ? Buffer.buffer() : response.body();
         if (response.statusCode() != 200) {
@@ -187,10 +189,6 @@ final class MiningLoop {
             }
             return Future.failedFuture(new CallFailed(dependency, call, result.cause()));
         });
-    }
-
-    private static Future<Void> done() {
-        return Future.succeededFuture();
     }
 
     /** A failed call to rng or hasher, reported to its {@link Outage} once the retry delay is known. */

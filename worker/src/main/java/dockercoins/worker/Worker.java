@@ -27,7 +27,6 @@ public final class Worker extends VerticleBase {
     private final ServiceHttp http;
     private MiningLoop mining;
     private HashCounter counter;
-    private Wallet wallet;
 
     private Worker(WorkerConfig config, ServiceHttp http) {
         this.config = config;
@@ -47,10 +46,8 @@ public final class Worker extends VerticleBase {
     public Future<?> start() {
         // Nothing here connects: the worker starts whatever is up, and its loops retry until rng, hasher and Redis are.
         Redis redis = RedisUrl.client(vertx, config.redisUrl());
-        Outage redisOutage = new Outage("redis", http.registry());
-        counter = new HashCounter(vertx, redis, config, redisOutage, http.registry());
-        wallet = new Wallet(vertx, redis, config.redisAddress(), redisOutage);
-        mining = new MiningLoop(vertx, config, wallet, counter, http.registry());
+        counter = new HashCounter(vertx, redis, config, new Outage("redis", http.registry()), http.registry());
+        mining = new MiningLoop(vertx, config, counter, http.registry());
         return http.listen(vertx, http.router(vertx)).onSuccess(listening -> {
             counter.start();
             mining.start();
@@ -60,6 +57,6 @@ public final class Worker extends VerticleBase {
     @Override
     public Future<?> stop() {
         return mining.stop(LOOPS_GRACE)
-            .compose(idle -> Future.join(counter.flush(FLUSH_GRACE), wallet.flush(FLUSH_GRACE)));
+            .compose(idle -> counter.flush(FLUSH_GRACE));
     }
 }

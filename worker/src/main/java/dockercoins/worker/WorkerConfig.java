@@ -9,7 +9,7 @@ import java.util.Set;
 
 /** The worker's settings, from the environment (see CONTRACT.md). */
 record WorkerConfig(URI rngUrl, URI hasherUrl, URI redisUrl, int delayMs, int concurrency, int reportMs,
-                    String workerId) {
+                    String workerId, String version) {
 
     private static final Set<String> HTTP = Set.of("http", "https");
 
@@ -21,7 +21,14 @@ record WorkerConfig(URI rngUrl, URI hasherUrl, URI redisUrl, int delayMs, int co
             env.millis("WORKER_DELAY_MS", 100),
             env.count("WORKER_CONCURRENCY", 1, 1, 10_000),
             env.positiveMillis("WORKER_REPORT_MS", 1000),
-            env.text("WORKER_ID", Hostname.get()));
+            env.text("WORKER_ID", Hostname.get()),
+            // The image sets APP_VERSION from its tag; a bare jar knows the version it was built as.
+            env.text("APP_VERSION", builtVersion()));
+    }
+
+    private static String builtVersion() {
+        String version = WorkerConfig.class.getPackage().getImplementationVersion();
+        return version == null ? "dev" : version;
     }
 
     /** Where the 32 random bytes of one loop come from, as the original's {@code http://rng/32}. */
@@ -40,7 +47,7 @@ record WorkerConfig(URI rngUrl, URI hasherUrl, URI redisUrl, int delayMs, int co
     }
 
     String describe() {
-        return "worker " + workerId + ": " + concurrency + " loop(s), delay " + delayMs + " ms, rng " + randomBytesUrl()
+        return "worker " + workerId + " " + version + ": " + concurrency + " loop(s), delay " + delayMs + " ms, rng " + randomBytesUrl()
             + ", hasher " + hashUrl() + ", redis " + redisAddress() + ", reporting every " + reportMs + " ms";
     }
 

@@ -29,6 +29,8 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,8 +41,12 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -57,9 +63,10 @@ class WorkerTest {
     private Redis redis;
     private final List<RunningService> started = new ArrayList<>();
 
+    /** Every test runs on a Redis without the commands added after 5.0: the oldest Redis DockerCoins supports. */
     @BeforeEach
     void startRedis(Vertx vertx) throws IOException {
-        localRedis = LocalRedis.start(0);
+        localRedis = LocalRedis.start(0, LocalRedis.REDIS_5_COMMANDS_ONLY);
         redis = RedisUrl.client(vertx, URI.create(localRedis.url()));
     }
 
@@ -193,6 +200,64 @@ class WorkerTest {
         eventually(Duration.ofSeconds(30), "the backlog reported once Redis is thawed",
             () -> hashesInRedis() > countedBeforeFreeze);
         assertEverythingReported(worker);
+    }
+
+    /** `hashes` set by hand to a non-integer: each report fails whole and is retried; once repaired, nothing is lost. */
+    @Test
+    void aNonIntegerHashesRefusesReportsWholeAndOnceRepairedEveryHashAndCoinArrives() throws Exception {
+        RunningService worker = startWorker(fastRngAndHasher(), FAST);
+        eventually(Duration.ofSeconds(30), "hashes in Redis", () -> hashesInRedis() >= 20);
+        String saved = spoilHashes("12.5");
+        Map<String, Long> perWorker = workerHashes();
+        long coins = walletSize();
+        double errors = redisErrors(worker);
+        eventually(Duration.ofSeconds(30), "reports refused, each counted as a Redis error",
+            () -> redisErrors(worker) >= errors + 3);
+        assertEquals(perWorker, workerHashes(), "a refused report adds nothing to worker_hashes");
+        assertEquals(coins, walletSize(), "a refused report puts no coin in the wallet");
+        assertTrue(unreported(worker) > 0, "the refused hashes wait in the worker");
+        redis(Request.cmd(Command.SET).arg(RedisKeys.HASHES).arg(saved));
+        assertEverythingReported(worker);
+    }
+
+    /** REDIS_URL's password and database hold on every pooled connection, through refused reports too. */
+    @Test
+    void aPasswordAndDatabaseOneHoldOnEveryConnectionThroughRefusedReports(Vertx vertx) throws Exception {
+        localRedis.close();
+        localRedis = LocalRedis.start(0, "--requirepass", "s3cret");
+        String database1 = "redis://:s3cret@127.0.0.1:" + localRedis.port() + "/1";
+        redis = RedisUrl.client(vertx, URI.create(database1));
+        RunningService worker = startWorker(with(fastRngAndHasher(), "REDIS_URL", database1), FAST);
+        eventually(Duration.ofSeconds(30), "hashes in database 1", () -> hashesInRedis() >= 20);
+        String saved = spoilHashes("not a number");
+        double errors = redisErrors(worker);
+        eventually(Duration.ofSeconds(30), "reports refused", () -> redisErrors(worker) >= errors + 3);
+        redis(Request.cmd(Command.SET).arg(RedisKeys.HASHES).arg(saved));
+        assertEverythingReported(worker);
+        Redis database0 = RedisUrl.client(vertx, URI.create("redis://:s3cret@127.0.0.1:" + localRedis.port() + "/0"));
+        assertEquals(0, database0.send(Request.cmd(Command.DBSIZE)).await(10, TimeUnit.SECONDS).toLong(),
+            "nothing was written to database 0");
+    }
+
+    /** Options added to old commands after 5.0 cannot be renamed away like new commands: the sources are read. */
+    @Test
+    void noCommandOrOptionNewerThanRedis5InTheCode() throws IOException {
+        Pattern newer = Pattern.compile("\\b(BYSCORE|BYLEX|Command\\.(ZRANGE|RESET|HELLO|GETDEL|GETEX|COPY|LMOVE|LPOS))\\b");
+        for (String sources : List.of("src/main", "../webui/src/main", "../shared/src/main")) {
+            try (Stream<Path> files = Files.walk(Path.of(sources))) {
+                for (Path file : files.filter(f -> f.toString().matches(".*\\.(java|lua)")).toList()) {
+                    Matcher found = newer.matcher(Files.readString(file));
+                    assertFalse(found.find(), file + " uses " + (found.hitEnd() ? "" : found.group()) + ", newer than 5.0");
+                }
+            }
+        }
+    }
+
+    /** Sets `hashes` to a value DockerCoins never writes, in one step; answers the value it replaced. */
+    private String spoilHashes(String value) throws Exception {
+        return redis(Request.cmd(Command.EVAL)
+            .arg("local old = redis.call('GET', KEYS[1]); redis.call('SET', KEYS[1], ARGV[1]); return old")
+            .arg(1).arg(RedisKeys.HASHES).arg(value)).toString();
     }
 
     @Test
