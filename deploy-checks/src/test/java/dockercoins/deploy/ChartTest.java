@@ -48,7 +48,8 @@ class ChartTest {
             Map<String, JsonNode> actual = byKindAndName(helmTemplate("-f", values(choice)));
             assertEquals(expected.keySet(), actual.keySet(), choice + ": the same objects");
             expected.forEach((key, object) -> assertEquals(object, actual.get(key), choice + ": " + key
-                + " differs between `helm template` and `kubectl kustomize " + Repo.ROOT.relativize(kustomization) + "`"));
+                + " differs between `helm template` and `kubectl kustomize " + Repo.ROOT.relativize(kustomization)
+                + "`"));
         }
     }
 
@@ -86,14 +87,16 @@ class ChartTest {
         assertTrue(password.matches("[A-Za-z0-9]{32}"), "a random password, safe in a URL");
         assertFalse(Rendering.env(container(render(), "worker")).get("REDIS_URL").contains("@"), "off by default");
         assertRedisUsesPassword(generated, "redis-auth");
-        List<HasMetadata> existing = render("--set", "redis.auth.enabled=true", "--set", "redis.auth.existingSecret=mine");
+        List<HasMetadata> existing = render("--set", "redis.auth.enabled=true", "--set",
+                "redis.auth.existingSecret=mine");
         assertTrue(existing.stream().noneMatch(Secret.class::isInstance), "the user's Secret is used as it is");
         assertRedisUsesPassword(existing, "mine");
     }
 
     private static void assertRedisUsesPassword(List<HasMetadata> objects, String secret) {
         Container redis = container(objects, "redis");
-        assertTrue(redis.getArgs().containsAll(List.of("--requirepass", "$(REDISCLI_AUTH)")), redis.getArgs().toString());
+        assertTrue(redis.getArgs().containsAll(List.of("--requirepass", "$(REDISCLI_AUTH)")), redis.getArgs()
+                .toString());
         assertEquals(secret, redis.getEnv().get(0).getValueFrom().getSecretKeyRef().getName());
         for (String name : List.of("worker", "webui")) {
             Map<String, EnvVar> env = new TreeMap<>();

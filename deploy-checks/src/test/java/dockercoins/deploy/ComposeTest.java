@@ -43,7 +43,8 @@ class ComposeTest {
     /** A tag with a version in it, never latest. */
     static void assertPinned(String what, String image) {
         String tag = image.substring(image.lastIndexOf(':') + 1);
-        assertTrue(image.contains(":") && tag.matches(".*\\d+\\.\\d+.*") && !tag.contains("latest") && !tag.contains("/"),
+        assertTrue(image.contains(":") && tag.matches(".*\\d+\\.\\d+.*") && !tag.contains("latest")
+                && !tag.contains("/"),
             what + ": " + image + " is not pinned to a version");
     }
 
@@ -55,7 +56,8 @@ class ComposeTest {
             // It declares draft-07 by a URI the validator does not map; its $refs are all local.
             assertEquals("https://json-schema.org/draft-07/schema", schema.remove("$schema").asText());
             Set<ValidationMessage> problems = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7)
-                .getSchema(SchemaLocation.of("https://dockercoins.invalid/compose-spec.json"), schema).validate(COMPOSE);
+                .getSchema(SchemaLocation.of("https://dockercoins.invalid/compose-spec.json"), schema)
+                .validate(COMPOSE);
             assertTrue(problems.isEmpty(), "compose.yaml breaks the Compose Specification: " + problems);
         }
         assertFalse(COMPOSE.has("version"), "the version key is obsolete: Compose ignores it and warns");
@@ -115,8 +117,10 @@ class ComposeTest {
                 if (var.getKey().endsWith("_URL")) {
                     URI uri = URI.create(var.getValue());
                     String target = var.getKey().replace("_URL", "").toLowerCase();
-                    assertEquals(target, uri.getHost(), name + " " + var.getKey() + " names the " + target + " service");
-                    assertEquals(Contract.containerPort(target), uri.getPort() == -1 ? 80 : uri.getPort(), var.toString());
+                    assertEquals(target, uri.getHost(), name + " " + var.getKey() + " names the " + target
+                            + " service");
+                    assertEquals(Contract.containerPort(target), uri.getPort() == -1 ? 80 : uri.getPort(),
+                            var.toString());
                     assertEquals(target.equals("redis") ? "redis" : "http", uri.getScheme(), var.toString());
                     urls++;
                 }

@@ -35,12 +35,15 @@ class ImagesTest {
             String jar = "/app/" + service + ".jar";
             assertTrue(stage.startsWith("FROM runtime AS " + service), service + " builds on the runtime stage");
             // shade's finalName: <module>/target/<module>.jar
-            assertTrue(stage.contains("COPY --from=build /src/" + service + "/target/" + service + ".jar " + jar), service);
+            assertTrue(stage.contains("COPY --from=build /src/" + service + "/target/" + service + ".jar " + jar),
+                    service);
             // Exec form: the JVM is PID 1 and gets SIGTERM. No CMD: nothing is appended to the java command.
-            assertTrue(stage.contains("ENTRYPOINT [\"java\", \"@/app/jvm.options\", \"-jar\", \"" + jar + "\"]"), service);
+            assertTrue(stage.contains("ENTRYPOINT [\"java\", \"@/app/jvm.options\", \"-jar\", \"" + jar + "\"]"),
+                    service);
             assertFalse(stage.contains("\nCMD"), service);
             assertEquals(service, Repo.pomValue(service, "artifactId"), "the module's artifactId names its jar");
-            assertTrue(Repo.read(service + "/pom.xml").contains("<artifactId>maven-shade-plugin</artifactId>"), service);
+            assertTrue(Repo.read(service + "/pom.xml").contains("<artifactId>maven-shade-plugin</artifactId>"),
+                    service);
             assertNotNull(Repo.pomValue(service, "main.class"), service + " sets main.class for the jar's manifest");
         }
         assertTrue(Repo.read("pom.xml").contains("<finalName>${project.artifactId}</finalName>"), "shade's finalName");
@@ -147,7 +150,8 @@ class ImagesTest {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(Files.createTempFile("dockercoins-" + service, ".log").toFile());
             builder.environment().putAll(java.util.Map.of("PORT", String.valueOf(port), "ACCESS_LOG", "false",
-                "RNG_URL", "http://127.0.0.1:1", "HASHER_URL", "http://127.0.0.1:1", "REDIS_URL", "redis://127.0.0.1:1"));
+                "RNG_URL", "http://127.0.0.1:1", "HASHER_URL", "http://127.0.0.1:1", "REDIS_URL",
+                        "redis://127.0.0.1:1"));
             Process process = builder.start();
             try {
                 HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port

@@ -109,7 +109,8 @@ class ManifestsTest {
                 assertEquals(Map.of("app", name), service.getSpec().getSelector(), rendering + ": Service " + name);
                 assertEquals(List.of(name), rendering.all(Deployment.class).stream().filter(d -> Rendering.matches(
                         service.getSpec().getSelector(), d.getSpec().getTemplate().getMetadata().getLabels()))
-                    .map(d -> d.getMetadata().getName()).toList(), rendering + ": Service " + name + " selects its pods");
+                    .map(d -> d.getMetadata().getName()).toList(), rendering + ": Service " + name
+                    + " selects its pods");
             }
         }
     }
@@ -125,7 +126,8 @@ class ManifestsTest {
                 String name = deployment.getMetadata().getName();
                 assertEquals(Map.of("app", name, "app.kubernetes.io/name", name, PART_OF, "dockercoins"),
                     deployment.getSpec().getTemplate().getMetadata().getLabels(), rendering + ": " + name + " pod");
-                assertEquals(name, deployment.getMetadata().getLabels().get("app.kubernetes.io/name"), rendering.name());
+                assertEquals(name, deployment.getMetadata().getLabels().get("app.kubernetes.io/name"),
+                        rendering.name());
             }
         }
     }
@@ -143,13 +145,14 @@ class ManifestsTest {
                     assertEquals(Contract.containerPort(name), target.getContainerPort(), rendering + ": " + name);
                 }
                 if (Contract.SERVICES.contains(name)) {
-                    assertEquals(Contract.PORT, port.getTargetPort().getIntVal(), rendering + ": " + name + " by number");
+                    assertEquals(Contract.PORT, port.getTargetPort().getIntVal(), rendering + ": " + name
+                            + " by number");
                 }
             }
         }
     }
 
-    /** `kubectl create deployment rng --image=… --dry-run=client -o yaml`, made a DaemonSet, is behind Service rng. */
+    /** `kubectl create deployment rng --image=… --dry-run=client -o yaml` made a DaemonSet: behind Service rng. */
     @Test
     void aDaemonSetMadeWithKubectlCreateDeploymentIsBehindTheRngService() {
         JsonNode pod = Repo.yamlDocuments(Tools.kubectl("create", "deployment", "rng", "--image="
@@ -161,7 +164,8 @@ class ManifestsTest {
         var rng = Rendering.all().get(0).get(io.fabric8.kubernetes.api.model.Service.class, "rng");
         assertTrue(Rendering.matches(rng.getSpec().getSelector(), labels), "Service rng selects the DaemonSet's pods");
         assertEquals(Contract.PORT, rng.getSpec().getPorts().get(0).getTargetPort().getIntVal());
-        assertTrue(Repo.read("Dockerfile").matches("(?s).*\\nENV PORT=" + Contract.PORT + "\\b.*"), "images listen on 80");
+        assertTrue(Repo.read("Dockerfile").matches("(?s).*\\nENV PORT=" + Contract.PORT + "\\b.*"),
+                "images listen on 80");
     }
 
     // ---- the pods, held against the code ----
@@ -175,10 +179,12 @@ class ManifestsTest {
                 assertHttpProbe(rendering, name, container.getReadinessProbe(), Contract.READINESS_PATH);
                 // Liveness never depends on another service: /healthz only checks the process itself.
                 assertHttpProbe(rendering, name, container.getLivenessProbe(), Contract.LIVENESS_PATH);
-                assertEquals(String.valueOf(Contract.PORT), Rendering.env(container).get("PORT"), rendering + ": " + name);
+                assertEquals(String.valueOf(Contract.PORT), Rendering.env(container).get("PORT"), rendering + ": "
+                        + name);
             }
             Container redis = rendering.container("redis");
-            assertEquals(List.of("redis-cli", "ping"), redis.getReadinessProbe().getExec().getCommand(), rendering.name());
+            assertEquals(List.of("redis-cli", "ping"), redis.getReadinessProbe().getExec().getCommand(),
+                    rendering.name());
             assertEquals(Contract.REDIS_PORT, Rendering.resolve(redis.getLivenessProbe().getTcpSocket().getPort(),
                 rendering.pod("redis")).orElseThrow().getContainerPort(), rendering + ": redis liveness");
             for (Deployment deployment : rendering.all(Deployment.class)) {
@@ -214,7 +220,8 @@ class ManifestsTest {
                     if (variable.endsWith("_URL")) {
                         URI uri = URI.create(value);
                         String target = variable.replace("_URL", "").toLowerCase();
-                        assertEquals(target, uri.getHost(), rendering + ": " + name + " " + variable + " names a Service");
+                        assertEquals(target, uri.getHost(), rendering + ": " + name + " " + variable
+                                + " names a Service");
                         assertEquals(uri.getPort() >= 0 ? uri.getPort() : 80, rendering.get(io.fabric8.kubernetes.api
                                 .model.Service.class, target).getSpec().getPorts().get(0).getPort(),
                             rendering + ": " + name + " " + variable + " port is the Service's");
@@ -348,13 +355,15 @@ class ManifestsTest {
                 Map<String, Quantity> limits = container.getResources().getLimits();
                 for (String resource : List.of("cpu", "memory")) {
                     String where = rendering + ": " + container.getName() + " " + resource;
-                    assertTrue(requests.containsKey(resource) && limits.containsKey(resource), where + " request, limit");
+                    assertTrue(requests.containsKey(resource) && limits.containsKey(resource), where
+                            + " request, limit");
                     assertTrue(bytes(limits.get(resource)).compareTo(bytes(requests.get(resource))) >= 0, where);
                 }
             }
             for (String name : Contract.SERVICES) {
                 BigDecimal limit = bytes(rendering.container(name).getResources().getLimits().get("memory"));
-                assertTrue(limit.multiply(BigDecimal.valueOf(1 - heapShare)).compareTo(BigDecimal.valueOf(96L << 20)) >= 0,
+                assertTrue(limit.multiply(BigDecimal.valueOf(1 - heapShare))
+                        .compareTo(BigDecimal.valueOf(96L << 20)) >= 0,
                     rendering + ": " + name + " memory limit " + limit + " leaves less than 96 MiB outside a heap of "
                         + "MaxRAMPercentage (metaspace, code, threads, direct buffers)");
             }
@@ -375,7 +384,8 @@ class ManifestsTest {
                 boolean behindAService = Contract.SERVICE_TYPES.containsKey(name);
                 assertEquals(behindAService, preStop > 0, rendering + ": " + name + (behindAService
                     ? " keeps serving while its endpoint is removed (preStop)" : " needs no preStop"));
-                long grace = Objects.requireNonNullElse(rendering.pod(name).getSpec().getTerminationGracePeriodSeconds(), 30L);
+                long grace = Objects.requireNonNullElse(rendering.pod(name).getSpec()
+                        .getTerminationGracePeriodSeconds(), 30L);
                 assertTrue(grace >= preStop + gracefulStopAndMargin, rendering + ": " + name + " grace " + grace
                     + " s < preStop + graceful stop + 5 s margin, so SIGKILL could race the exit");
             }
@@ -388,7 +398,8 @@ class ManifestsTest {
             for (Deployment deployment : rendering.all(Deployment.class)) {
                 String name = deployment.getMetadata().getName();
                 PodTemplateSpec pod = deployment.getSpec().getTemplate();
-                Map<String, String> annotations = Objects.requireNonNullElse(pod.getMetadata().getAnnotations(), Map.of());
+                Map<String, String> annotations = Objects.requireNonNullElse(pod.getMetadata().getAnnotations(),
+                        Map.of());
                 Map<String, String> expected = !Contract.SERVICES.contains(name) ? Map.of() : Map.of(
                     "prometheus.io/scrape", "true", "prometheus.io/path", Contract.METRICS_PATH,
                     "prometheus.io/port", String.valueOf(Contract.PORT));
@@ -409,7 +420,8 @@ class ManifestsTest {
                 assertNull(deployment.getSpec().getReplicas(), rendering + ": " + deployment.getMetadata().getName()
                     + " sets replicas, so applying the manifests again would undo `kubectl scale`");
             }
-            assertTrue(rendering.objects().stream().noneMatch(o -> o.getKind().contains("Autoscaler")), rendering.name());
+            assertTrue(rendering.objects().stream().noneMatch(o -> o.getKind().contains("Autoscaler")),
+                    rendering.name());
             // Redis keeps the counts in its pod: a second Redis beside it would split them.
             assertEquals("Recreate", rendering.deployment("redis").getSpec().getStrategy().getType(), rendering.name());
         }

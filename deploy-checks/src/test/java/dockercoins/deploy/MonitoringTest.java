@@ -144,7 +144,8 @@ class MonitoringTest {
         assertEquals(0, checked.exit(), "promtool check rules: invalid PromQL in the dashboard:\n" + checked.out());
         Set<String> unknown = new TreeSet<>(used);
         unknown.removeAll(known);
-        assertTrue(used.size() >= 8 && unknown.isEmpty(), "the dashboard asks for metrics no service exposes: " + unknown);
+        assertTrue(used.size() >= 8 && unknown.isEmpty(), "the dashboard asks for metrics no service exposes: "
+                + unknown);
         String all = String.join("\n", expressions);
         for (String shown : List.of("sum by (instance) (rate(dockercoins_worker_hashes_total[",
             "histogram_quantile(0.99, sum by (job, le) (rate(vertx_http_server_response_time_seconds_bucket"
@@ -180,7 +181,8 @@ class MonitoringTest {
     /** Compose and Kubernetes put the same files where Grafana's provisioning looks for them. */
     @Test
     void grafanaFindsTheDashboardWhereBothMountIt() {
-        String dashboards = Repo.yaml(DASHBOARD_PROVIDERS).path("providers").get(0).path("options").path("path").asText();
+        String dashboards = Repo.yaml(DASHBOARD_PROVIDERS).path("providers").get(0).path("options").path("path")
+                .asText();
         String home = dashboards + "/dockercoins.json";
         Map<String, String> composeMounts = new HashMap<>();
         ComposeTest.service("grafana").path("volumes").forEach(v -> composeMounts.put(v.asText().split(":")[1],
@@ -190,7 +192,8 @@ class MonitoringTest {
         assertEquals(home, ComposeTest.environment("grafana").get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"));
         for (Rendering rendering : Rendering.with("monitoring")) {
             String where = rendering.toString();
-            assertEquals(home, Rendering.env(rendering.container("grafana")).get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"));
+            assertEquals(home, Rendering.env(rendering.container("grafana"))
+                    .get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"));
             assertEquals(Repo.read(DASHBOARD), mounted(rendering, "grafana", home), where);
             assertEquals(Repo.read(DATASOURCES), mounted(rendering, "grafana",
                 "/etc/grafana/provisioning/datasources/prometheus.yaml"), where);

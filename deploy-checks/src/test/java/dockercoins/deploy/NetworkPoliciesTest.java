@@ -22,10 +22,12 @@ class NetworkPoliciesTest {
 
     private static final Endpoint BROWSER = new Endpoint("a browser (NodePort)", null, Map.of(), null);
     private static final Endpoint INTERNET = new Endpoint("the internet", null, Map.of(), null);
-    private static final Endpoint KUBE_DNS = new Endpoint("kube-dns", "kube-system", Map.of("k8s-app", "kube-dns"), null);
+    private static final Endpoint KUBE_DNS = new Endpoint("kube-dns", "kube-system", Map.of("k8s-app", "kube-dns"),
+            null);
     private static final Endpoint OPERATOR_PROMETHEUS = new Endpoint("prometheus-operator's Prometheus", "monitoring",
         Map.of("app.kubernetes.io/name", "prometheus", "prometheus", "k8s"), null);
-    private static final Endpoint OTHER_POD = new Endpoint("a pod of another app", "default", Map.of("app", "other"), null);
+    private static final Endpoint OTHER_POD = new Endpoint("a pod of another app", "default", Map.of("app", "other"),
+            null);
 
     private static Endpoint pod(Rendering rendering, String deployment) {
         PodTemplateSpec pod = rendering.pod(deployment);
@@ -50,7 +52,8 @@ class NetworkPoliciesTest {
             matrix.open(worker, redis, redisPort);
             matrix.open(webui, redis, redisPort);
             for (Endpoint any : List.of(rng, hasher, worker, webui, redis)) {
-                assertTrue(matrix.allowed(any, KUBE_DNS, 53, "UDP") && matrix.allowed(any, KUBE_DNS, 53, "TCP"), any.name());
+                assertTrue(matrix.allowed(any, KUBE_DNS, 53, "UDP") && matrix.allowed(any, KUBE_DNS, 53, "TCP"),
+                        any.name());
                 assertFalse(matrix.allowed(any, INTERNET, 443, "TCP"), any.name() + " -> the internet");
             }
             // Prometheus, ours or prometheus-operator's, reaches every metrics port.
@@ -135,18 +138,22 @@ class NetworkPoliciesTest {
         }
 
         boolean allowed(Endpoint from, Endpoint to, int port, String protocol) {
-            return sideAllows(from, "Egress", to, to, port, protocol) && sideAllows(to, "Ingress", from, to, port, protocol);
+            return sideAllows(from, "Egress", to, to, port, protocol) && sideAllows(to, "Ingress", from, to, port,
+                    protocol);
         }
 
         /** A pod no policy of that direction selects is open; else one rule must name the peer and the port. */
-        private boolean sideAllows(Endpoint side, String direction, Endpoint peer, Endpoint to, int port, String protocol) {
+        private boolean sideAllows(Endpoint side, String direction, Endpoint peer, Endpoint to, int port,
+                String protocol) {
             if (!NAMESPACE.equals(side.namespace())) {
                 return true;  // these policies do not govern pods elsewhere
             }
-            List<NetworkPolicy> selecting = policies.stream().filter(p -> p.getSpec().getPolicyTypes().contains(direction)
+            List<NetworkPolicy> selecting = policies.stream().filter(p -> p.getSpec().getPolicyTypes()
+                    .contains(direction)
                 && Rendering.matches(p.getSpec().getPodSelector(), side.labels())).toList();
             return selecting.isEmpty() || selecting.stream().anyMatch(policy -> direction.equals("Egress")
-                ? policy.getSpec().getEgress().stream().anyMatch(r -> rule(r.getTo(), r.getPorts(), peer, to, port, protocol))
+                ? policy.getSpec().getEgress().stream().anyMatch(r -> rule(r.getTo(), r.getPorts(), peer, to, port,
+                protocol))
                 : policy.getSpec().getIngress().stream().anyMatch(r -> rule(r.getFrom(), r.getPorts(), peer, to, port,
                     protocol)));
         }
@@ -164,7 +171,8 @@ class NetworkPoliciesTest {
             return peerOk && (ports.isEmpty() || ports.stream().anyMatch(allowed ->
                 Objects.requireNonNullElse(allowed.getProtocol(), "TCP").equals(protocol) && (allowed.getPort() == null
                     || (to.pod() == null ? Objects.equals(allowed.getPort().getIntVal(), port)
-                    : Rendering.resolve(allowed.getPort(), to.pod()).map(p -> p.getContainerPort() == port).orElse(false)))));
+                    : Rendering.resolve(allowed.getPort(), to.pod()).map(p -> p.getContainerPort() == port)
+                    .orElse(false)))));
         }
     }
 }

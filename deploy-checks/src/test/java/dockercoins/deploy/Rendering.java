@@ -48,8 +48,10 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
     /** A throw-away kustomization of the base with some components (kustomize takes relative paths only). */
     static Path overlay(String name, List<String> components) {
         try {
-            Path dir = Files.createDirectories(Repo.path("deploy-checks/target/kustomizations/" + name.replace(' ', '_')));
-            StringBuilder yaml = new StringBuilder("resources: [" + dir.relativize(Repo.path("manifests/base")) + "]\n");
+            Path dir = Files.createDirectories(Repo.path("deploy-checks/target/kustomizations/" + name.replace(' ',
+                    '_')));
+            StringBuilder yaml = new StringBuilder("resources: [" + dir.relativize(Repo.path("manifests/base"))
+                    + "]\n");
             yaml.append("components:\n");
             components.forEach(c -> yaml.append("  - ").append(dir.relativize(Repo.path("manifests/components/" + c)))
                 .append('\n'));

@@ -2,7 +2,7 @@ package dockercoins.deploy;
 
 import org.junit.jupiter.api.Assumptions;
 
-import java.io.*;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.*;
 import java.util.*;
@@ -32,41 +32,15 @@ final class Tools {
         return ok(run("helm", args));
     }
 
-    static Ran run(String tool, String... args) {
-        List<String> command = new ArrayList<>(List.of(find(tool).toString()));
-        command.addAll(List.of(args));
-        return run(command);
-    }
-
     private static String ok(Ran ran) {
-        assertTrue(ran.exit() == 0, "failed:\n" + ran.err() + ran.out());
+        assertEquals(0, ran.exit(), ran.err() + ran.out());
         return ran.out();
     }
 
-    /** Where .ci/run installs it, or on PATH; missing: skipped loudly, or a failure under CI. */
-    private static Path find(String tool) {
-        Path cache = Path.of(System.getProperty("user.home"), ".cache", "dockercoins-ci");
-        Stream<Path> dirs = Stream.of(System.getenv().getOrDefault("PATH", "").split(":")).map(Path::of);
-        if (Files.isDirectory(cache)) {
-            try (Stream<Path> cached = Files.list(cache)) {
-                dirs = Stream.concat(cached.sorted().toList().stream(), dirs);
-            } catch (IOException e) {
-                throw new AssertionError(e);
-            }
-        }
-        return dirs.map(d -> d.resolve(tool)).filter(Files::isExecutable).findFirst().orElseGet(() -> {
-            String message = tool + " is not installed: the checks that need it did NOT run";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail(message + ", and CI must not skip them (.ci/run installs it)");
-            }
-            System.err.println("\n!!! " + message + " !!!\n");
-            Assumptions.abort(message);
-            return null;
-        });
-    }
-
-    /** Runs a command to its end; errors go through a file, so that no full pipe can hang it. */
-    private static Ran run(List<String> command) {
+    /** Runs a tool to its end; errors go through a file, so that no full pipe can hang it. */
+    static Ran run(String tool, String... args) {
+        List<String> command = new ArrayList<>(List.of(find(tool).toString()));
+        command.addAll(List.of(args));
         try {
             Path errors = Files.createTempFile("dockercoins-tool", ".err");
             try {
@@ -78,11 +52,31 @@ final class Tools {
             } finally {
                 Files.delete(errors);
             }
-        } catch (IOException e) {
+        } catch (IOException | InterruptedException e) {
             throw new AssertionError("cannot run " + command + ": " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
         }
+    }
+
+    /** Where .ci/run installs it, or on PATH; missing: skipped loudly, or a failure under CI. */
+    private static Path find(String tool) {
+        Path cache = Path.of(System.getProperty("user.home"), ".cache", "dockercoins-ci");
+        List<Path> dirs = new ArrayList<>();
+        if (Files.isDirectory(cache)) {
+            try (Stream<Path> cached = Files.list(cache)) {
+                dirs.addAll(cached.sorted().toList());
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+        Stream.of(System.getenv().getOrDefault("PATH", "").split(":")).map(Path::of).forEach(dirs::add);
+        return dirs.stream().map(d -> d.resolve(tool)).filter(Files::isExecutable).findFirst().orElseGet(() -> {
+            String message = tool + " is not installed: the checks that need it did NOT run";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail(message + ", and CI must not skip them (.ci/run installs it)");
+            }
+            System.err.println("\n!!! " + message + " !!!\n");
+            Assumptions.abort(message);
+            return null;
+        });
     }
 }
