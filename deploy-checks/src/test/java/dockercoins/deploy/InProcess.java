@@ -8,17 +8,11 @@ import dockercoins.shared.Service.RunningService;
 import dockercoins.webui.Webui;
 import dockercoins.worker.Worker;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.*;
+import java.net.*;
+import java.net.http.*;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.*;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,13 +21,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class InProcess implements AutoCloseable {
 
-    /** The services whose code this module can start. */
-    static final Map<String, Service.Factory> FACTORIES = Map.of(
-        "rng", Rng::deployment,
-        "hasher", Hasher::deployment,
-        "worker", Worker::deployment,
-        "webui", Webui::deployment);
-
+    private static final Map<String, Service.Factory> FACTORIES = Map.of(
+        "rng", Rng::deployment, "hasher", Hasher::deployment, "worker", Worker::deployment, "webui", Webui::deployment);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final Env env;
@@ -44,38 +33,20 @@ final class InProcess implements AutoCloseable {
         this.running = running;
     }
 
-    /** The Java services of the contract whose code this module can start, in contract order. */
-    static List<String> startable() {
-        return Contract.SERVICES.stream().filter(FACTORIES::containsKey).toList();
-    }
-
-    /** The Java services of the contract this module cannot start yet; announced loudly by the caller. */
-    static List<String> pending() {
-        List<String> pending = Contract.SERVICES.stream().filter(s -> !FACTORIES.containsKey(s)).toList();
-        if (!pending.isEmpty()) {
-            System.err.println("!!! not yet checked against their code (modules not merged): " + pending + " !!!");
-        }
-        return pending;
-    }
-
     /**
      * Starts a service with a deployment's variables, except that it listens on a free port and its
      * URLs point at a closed local port (the variable names, and every other value, stay as written).
      */
     static InProcess start(String service, Map<String, String> deploymentEnv) {
-        Service.Factory factory = FACTORIES.get(service);
-        if (factory == null) {
-            throw new AssertionError("no code to start for " + service);
-        }
         Map<String, String> vars = new HashMap<>();
-        deploymentEnv.forEach((name, value) -> vars.put(name, harmless(value)));
+        deploymentEnv.forEach((name, value) -> vars.put(name, value.matches("https?://.*") ? "http://127.0.0.1:1"
+            : value.matches("rediss?://.*") ? "redis://127.0.0.1:1" : value));
         vars.put("PORT", "0");
         vars.put("ACCESS_LOG", "false");
         Env env = Env.of(vars);
         try {
-            RunningService running = Service.start(service, env, factory)
-                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-            return new InProcess(env, running);
+            return new InProcess(env, Service.start(service, env, FACTORIES.get(service))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
         } catch (Exception e) {
             throw new AssertionError(service + " does not start with " + deploymentEnv + ": " + e, e);
         }
@@ -86,34 +57,22 @@ final class InProcess implements AutoCloseable {
         return new TreeSet<>(env.namesRead());
     }
 
-    int status(String method, String path) {
-        try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + running.port() + path))
-                .method(method, HttpRequest.BodyPublishers.noBody())
-                .timeout(Duration.ofSeconds(10))
-                .build();
-            return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            throw new AssertionError("GET " + path + " failed: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
     int get(String path) {
-        return status("GET", path);
+        return send(path, HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     String body(String path) {
+        HttpResponse<String> response = send(path, HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new AssertionError("GET " + path + " answered " + response.statusCode());
+        }
+        return response.body();
+    }
+
+    private <T> HttpResponse<T> send(String path, HttpResponse.BodyHandler<T> handler) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + running.port() + path))
-                .timeout(Duration.ofSeconds(10)).build();
-            HttpResponse<String> response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new AssertionError("GET " + path + " answered " + response.statusCode());
-            }
-            return response.body();
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + running.port() + path))
+                .timeout(Duration.ofSeconds(10)).build(), handler);
         } catch (IOException e) {
             throw new AssertionError("GET " + path + " failed: " + e, e);
         } catch (InterruptedException e) {
@@ -125,15 +84,5 @@ final class InProcess implements AutoCloseable {
     @Override
     public void close() {
         running.stopAndWait();
-    }
-
-    private static String harmless(String value) {
-        if (value.startsWith("http://") || value.startsWith("https://")) {
-            return "http://127.0.0.1:1";
-        }
-        if (value.startsWith("redis://") || value.startsWith("rediss://")) {
-            return "redis://127.0.0.1:1";
-        }
-        return value;
     }
 }

@@ -1,108 +1,70 @@
 package dockercoins.deploy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.ContainerPort;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
-import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.*;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.stream.Stream;
+import java.io.*;
+import java.nio.file.*;
+import java.util.*;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assertions.*;
 
-/** One way of applying the manifests (the base, an overlay, the base with components): its objects. */
+/** One way of applying the manifests (the base, an overlay, the base with components), rendered by kustomize. */
 record Rendering(String name, List<String> components, List<HasMetadata> objects) {
 
-    /** The components a rendering may combine, and what users apply. */
-    static final List<String> COMPONENTS = List.of("network-policies", "monitoring", "prometheus-operator", "workshop",
-        "redis-auth");
-    static final List<String> ENTRY_POINTS = List.of("manifests", "manifests/overlays/workshop", "manifests/overlays/locked-down");
+    static final List<String> COMPONENTS =
+        List.of("network-policies", "monitoring", "prometheus-operator", "workshop", "redis-auth");
+    static final Map<String, List<String>> ENTRY_POINTS = Map.of("manifests", List.of(),
+        "manifests/overlays/workshop", List.of("workshop", "monitoring"),
+        "manifests/overlays/locked-down", List.of("network-policies", "redis-auth", "monitoring"));
 
     private static List<Rendering> all;
 
-    /** The base as rendered by hand: checked even where no kustomize is installed. */
-    static Rendering base() {
-        List<HasMetadata> objects = new ArrayList<>();
-        for (JsonNode object : Kustomize.renderSimple(Repo.path("manifests/base"))) {
-            objects.add(KubernetesModel.read(object, "manifests/base (rendered by hand)"));
-        }
-        return new Rendering("manifests/base (rendered by hand)", List.of(), objects);
-    }
-
-    /**
-     * Every rendering: the base by hand, then by kustomize every entry point, the base with each
-     * component alone, and with all of them. Without kustomize, the base only (said loudly; CI fails).
-     */
+    /** Every entry point users apply, the base with each component alone, and with all of them. */
     static synchronized List<Rendering> all() {
         if (all == null) {
-            List<Rendering> renderings = new ArrayList<>(List.of(base()));
-            if (kustomizeAvailable()) {
-                for (String entry : ENTRY_POINTS) {
-                    renderings.add(rendered(entry, Repo.path(entry), componentsOf(Repo.path(entry))));
-                }
-                try {
-                    Path temp = Files.createTempDirectory("dockercoins-overlays");
-                    for (String component : COMPONENTS) {
-                        renderings.add(rendered("base + " + component, Kustomize.overlay(temp, component, List.of(component)),
-                            List.of(component)));
-                    }
-                    renderings.add(rendered("base + every component", Kustomize.overlay(temp, "all", COMPONENTS), COMPONENTS));
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
+            List<Rendering> renderings = new ArrayList<>();
+            ENTRY_POINTS.forEach((dir, components) -> renderings.add(of(dir, Repo.path(dir), components)));
+            for (String component : COMPONENTS) {
+                renderings.add(withComponents("base + " + component, List.of(component)));
             }
+            renderings.add(withComponents("base + every component", COMPONENTS));
             all = List.copyOf(renderings);
         }
         return all;
     }
 
-    static Rendering named(String name) {
-        return all().stream().filter(r -> r.name().equals(name)).findFirst()
-            .orElseThrow(() -> new AssertionError("no rendering " + name));
-    }
-
-    /** Renderings that include a component (kustomize needed: skipped loudly without it). */
+    /** Renderings that include a component: alone and with others. */
     static List<Rendering> with(String component) {
-        Kustomize.render(Repo.path("manifests"));  // aborts (or fails under CI) when kustomize is missing
         List<Rendering> with = all().stream().filter(r -> r.components().contains(component)).toList();
-        assertTrue(with.size() >= 2, "component " + component + " is rendered alone and with the others");
+        assertTrue(with.size() >= 2, component + " is rendered alone and with the others");
         return with;
     }
 
-    private static Rendering rendered(String name, Path dir, List<String> components) {
-        return new Rendering(name, components, KubernetesModel.read(Kustomize.render(dir), name + " (kustomize)"));
+    static Rendering withComponents(String name, List<String> components) {
+        return of(name, overlay(name, components), components);
     }
 
-    private static List<String> componentsOf(Path dir) {
-        List<String> components = new ArrayList<>();
-        Repo.yaml(Kustomize.fileIn(dir)).path("components").forEach(c -> components.add(Path.of(c.asText()).getFileName().toString()));
-        return components;
-    }
-
-    private static boolean kustomizeAvailable() {
+    /** A throw-away kustomization of the base with some components (kustomize takes relative paths only). */
+    static Path overlay(String name, List<String> components) {
         try {
-            Kustomize.render(Repo.path("manifests"));
-            return true;
-        } catch (org.opentest4j.TestAbortedException missing) {
-            return false;
+            Path dir = Files.createDirectories(Repo.path("deploy-checks/target/kustomizations/" + name.replace(' ',
+                    '_')));
+            StringBuilder yaml = new StringBuilder("resources: [" + dir.relativize(Repo.path("manifests/base"))
+                    + "]\n");
+            yaml.append("components:\n");
+            components.forEach(c -> yaml.append("  - ").append(dir.relativize(Repo.path("manifests/components/" + c)))
+                .append('\n'));
+            Files.writeString(dir.resolve("kustomization.yaml"), yaml);
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
-    // ---- what tests ask of a rendering ----
+    private static Rendering of(String name, Path dir, List<String> components) {
+        return new Rendering(name, components, KubernetesModel.read(Tools.kustomize(dir), name));
+    }
 
     <T extends HasMetadata> List<T> all(Class<T> kind) {
         return objects.stream().filter(kind::isInstance).map(kind::cast).toList();
@@ -113,19 +75,50 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
     }
 
     <T extends HasMetadata> T get(Class<T> kind, String name) {
-        return find(kind, name).orElseThrow(() -> new AssertionError(this.name + " has no " + kind.getSimpleName() + " " + name));
+        return find(kind, name).orElseThrow(() -> new AssertionError(this.name + " has no " + kind.getSimpleName()
+            + " " + name));
     }
 
     Deployment deployment(String name) {
         return get(Deployment.class, name);
     }
 
-    /** The one container of a DockerCoins pod, named after its Deployment. */
+    PodTemplateSpec pod(String deployment) {
+        return deployment(deployment).getSpec().getTemplate();
+    }
+
+    /** The one container of a DockerCoins pod, named after its Deployment as `kubectl create deployment` does. */
     Container container(String deployment) {
-        List<Container> containers = deployment(deployment).getSpec().getTemplate().getSpec().getContainers();
-        assertEquals(1, containers.size(), this.name + ": " + deployment + " runs one container");
-        assertEquals(deployment, containers.get(0).getName(), this.name + ": the container is named after its Deployment, as `kubectl create deployment` does");
+        List<Container> containers = pod(deployment).getSpec().getContainers();
+        assertEquals(1, containers.size(), name + ": " + deployment + " runs one container");
+        assertEquals(deployment, containers.get(0).getName(), name + ": the container is named after its Deployment");
         return containers.get(0);
+    }
+
+    /**
+     * The environment the code sees, as Kubernetes makes it: $(NAME) of an earlier variable expanded, a Secret's
+     * value standing as "secret", and variables set only to be part of another one or of the args left out.
+     */
+    static Map<String, String> env(Container container) {
+        Map<String, String> env = new LinkedHashMap<>();
+        Set<String> parts = new TreeSet<>();
+        for (EnvVar var : container.getEnv()) {
+            String value = var.getValue();
+            if (var.getValueFrom() != null) {
+                assertNotNull(var.getValueFrom().getSecretKeyRef(), container.getName() + " " + var.getName());
+                value = "secret";
+            }
+            for (String part : Repo.all("\\$\\((\\w+)\\)", value)) {
+                assertTrue(env.containsKey(part), container.getName() + " " + var.getName() + " uses $(" + part
+                    + "), which must be set before it");
+                parts.add(part);
+                value = value.replace("$(" + part + ")", env.get(part));
+            }
+            assertNull(env.put(var.getName(), value), container.getName() + " sets " + var.getName() + " twice");
+        }
+        container.getArgs().forEach(arg -> parts.addAll(Repo.all("\\$\\((\\w+)\\)", arg)));
+        parts.forEach(env::remove);
+        return env;
     }
 
     /** The pod templates whose labels a selector matches. */
@@ -139,52 +132,35 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
         return name;
     }
 
-    // ---- Kubernetes semantics the tests need ----
-
+    /** Kubernetes' label selector semantics: every matchLabels pair and every matchExpression holds. */
     static boolean matches(LabelSelector selector, Map<String, String> labels) {
-        Map<String, String> actual = labels == null ? Map.of() : labels;
-        if (selector == null) {
+        Map<String, String> actual = Objects.requireNonNullElse(labels, Map.of());
+        if (selector == null || !matches(Objects.requireNonNullElse(selector.getMatchLabels(), Map.of()), actual)) {
             return false;
         }
-        if (selector.getMatchLabels() != null) {
-            for (Map.Entry<String, String> required : selector.getMatchLabels().entrySet()) {
-                if (!required.getValue().equals(actual.get(required.getKey()))) {
-                    return false;
-                }
-            }
-        }
-        if (selector.getMatchExpressions() != null) {
-            for (LabelSelectorRequirement requirement : selector.getMatchExpressions()) {
+        return Objects.requireNonNullElse(selector.getMatchExpressions(), List.<io.fabric8.kubernetes.api.model
+            .LabelSelectorRequirement>of()).stream().allMatch(requirement -> {
                 String value = actual.get(requirement.getKey());
-                boolean ok = switch (requirement.getOperator()) {
+                return switch (requirement.getOperator()) {
                     case "In" -> value != null && requirement.getValues().contains(value);
                     case "NotIn" -> value == null || !requirement.getValues().contains(value);
                     case "Exists" -> value != null;
                     case "DoesNotExist" -> value == null;
                     default -> throw new AssertionError("unknown selector operator " + requirement.getOperator());
                 };
-                if (!ok) {
-                    return false;
-                }
-            }
-        }
-        return true;
+            });
     }
 
     static boolean matches(Map<String, String> selector, Map<String, String> labels) {
-        return selector != null && !selector.isEmpty() && labels != null && labels.entrySet().containsAll(selector.entrySet());
+        return selector != null && labels != null && labels.entrySet().containsAll(selector.entrySet());
     }
 
     /** The container port a probe, Service or policy port means: by name or by number. */
     static Optional<ContainerPort> resolve(IntOrString port, PodTemplateSpec pod) {
-        Stream<ContainerPort> ports = pod.getSpec().getContainers().stream()
-            .flatMap(c -> c.getPorts() == null ? Stream.empty() : c.getPorts().stream());
-        if (port == null) {
-            fail("a port is missing");
-        }
-        if (port.getStrVal() != null) {
-            return ports.filter(p -> port.getStrVal().equals(p.getName())).findFirst();
-        }
-        return ports.filter(p -> port.getIntVal().equals(p.getContainerPort())).findFirst();
+        assertTrue(port != null, "a port is missing");
+        return pod.getSpec().getContainers().stream().flatMap(c -> Objects.requireNonNullElse(c.getPorts(),
+                List.<ContainerPort>of()).stream())
+            .filter(p -> port.getStrVal() != null ? port.getStrVal().equals(p.getName())
+                : port.getIntVal().equals(p.getContainerPort())).findFirst();
     }
 }

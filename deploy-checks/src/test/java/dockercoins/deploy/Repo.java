@@ -4,32 +4,22 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import org.w3c.dom.Document;
-import org.w3c.dom.Element;
-import org.w3c.dom.Node;
-import org.w3c.dom.NodeList;
 
-import javax.xml.parsers.DocumentBuilderFactory;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
+import java.io.*;
+import java.nio.file.*;
+import java.util.*;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.*;
 
 /** The repository the tests check: its files, read strictly (a duplicate YAML key is an error). */
 final class Repo {
 
     static final Path ROOT = findRoot();
-
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
         .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-    static final ObjectMapper JSON = new ObjectMapper()
-        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private Repo() {
     }
@@ -38,8 +28,9 @@ final class Repo {
         return ROOT.resolve(relative);
     }
 
-    static String read(Path file) {
-        assertTrue(Files.isRegularFile(file), "missing file " + ROOT.relativize(file));
+    static String read(String relative) {
+        Path file = path(relative);
+        assertTrue(Files.isRegularFile(file), "missing file " + relative);
         try {
             return Files.readString(file);
         } catch (IOException e) {
@@ -47,15 +38,23 @@ final class Repo {
         }
     }
 
-    static JsonNode yaml(Path file) {
+    static JsonNode yaml(String relative) {
+        return parse(YAML, relative);
+    }
+
+    static JsonNode json(String relative) {
+        return parse(JSON, relative);
+    }
+
+    private static JsonNode parse(ObjectMapper mapper, String relative) {
         try {
-            return YAML.readTree(read(file));
+            return mapper.readTree(read(relative));
         } catch (IOException e) {
-            throw new AssertionError(ROOT.relativize(file) + " is not valid YAML: " + e.getMessage(), e);
+            throw new AssertionError(relative + " does not parse: " + e.getMessage(), e);
         }
     }
 
-    /** Every document of a multi-document YAML file (empty documents left out). */
+    /** Every document of a multi-document YAML text (empty documents left out). */
     static List<JsonNode> yamlDocuments(String text, String origin) {
         List<JsonNode> documents = new ArrayList<>();
         try (var values = YAML.readerFor(JsonNode.class).<JsonNode>readValues(text)) {
@@ -71,91 +70,34 @@ final class Repo {
         return documents;
     }
 
-    static JsonNode json(Path file) {
-        try {
-            return JSON.readTree(read(file));
-        } catch (IOException e) {
-            throw new AssertionError(ROOT.relativize(file) + " is not valid JSON: " + e.getMessage(), e);
-        }
-    }
-
     /** The modules the parent pom builds. */
-    static Set<String> modules() {
-        Set<String> modules = new TreeSet<>();
-        NodeList list = pom(path("pom.xml")).getElementsByTagName("module");
-        for (int i = 0; i < list.getLength(); i++) {
-            modules.add(list.item(i).getTextContent().trim());
-        }
-        return modules;
+    static List<String> modules() {
+        return all("<module>([^<]+)</module>", read("pom.xml"));
     }
 
-    /** A module pom's own artifactId (not its parent's). */
-    static String artifactId(String module) {
-        return childText(pom(path(module + "/pom.xml")).getDocumentElement(), "artifactId");
+    /** A module pom's own element or property, e.g. artifactId or main.class; null when it has none. */
+    static String pomValue(String module, String element) {
+        String pom = read(module + "/pom.xml").replaceAll("(?s)<parent>.*?</parent>", "");
+        List<String> values = all("<" + Pattern.quote(element) + ">([^<]+)</", pom);
+        return values.isEmpty() ? null : values.get(0);
     }
 
-    /** A property of a module pom, e.g. main.class; null when it has none. */
-    static String pomProperty(String module, String name) {
-        Element root = pom(path(module + "/pom.xml")).getDocumentElement();
-        for (Element properties : children(root, "properties")) {
-            String value = childText(properties, name);
-            if (value != null) {
-                return value;
-            }
-        }
-        return null;
-    }
-
-    /** Whether a pom's build declares a plugin, by artifactId (plugins, not pluginManagement). */
-    static boolean declaresPlugin(String module, String artifactId) {
-        Element root = pom(path(module + "/pom.xml")).getDocumentElement();
-        for (Element build : children(root, "build")) {
-            for (Element plugins : children(build, "plugins")) {
-                for (Element plugin : children(plugins, "plugin")) {
-                    if (artifactId.equals(childText(plugin, "artifactId"))) {
-                        return true;
-                    }
-                }
-            }
-        }
-        return false;
-    }
-
-    static Document pom(Path file) {
-        try {
-            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
-            factory.setNamespaceAware(false);
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            return factory.newDocumentBuilder().parse(file.toFile());
-        } catch (Exception e) {
-            throw new AssertionError("cannot read " + ROOT.relativize(file) + ": " + e, e);
-        }
-    }
-
-    static List<Element> children(Element parent, String tag) {
-        List<Element> found = new ArrayList<>();
-        for (Node child = parent.getFirstChild(); child != null; child = child.getNextSibling()) {
-            if (child instanceof Element element && element.getTagName().equals(tag)) {
-                found.add(element);
-            }
+    /** The first group of every match of a regular expression. */
+    static List<String> all(String regex, String text) {
+        List<String> found = new ArrayList<>();
+        Matcher matcher = Pattern.compile(regex).matcher(text);
+        while (matcher.find()) {
+            found.add(matcher.group(1).trim());
         }
         return found;
     }
 
-    static String childText(Element parent, String tag) {
-        List<Element> found = children(parent, tag);
-        return found.isEmpty() ? null : found.get(0).getTextContent().trim();
-    }
-
     private static Path findRoot() {
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null) {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             if (Files.isRegularFile(dir.resolve("compose.yaml")) && Files.isDirectory(dir.resolve("deploy-checks"))) {
                 return dir;
             }
-            dir = dir.getParent();
         }
-        throw new AssertionError("cannot find the repository root (a directory with compose.yaml and deploy-checks/) above "
-            + Path.of("").toAbsolutePath());
+        throw new AssertionError("no repository root (compose.yaml and deploy-checks/) above " + Path.of(""));
     }
 }
