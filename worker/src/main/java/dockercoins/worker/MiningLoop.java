@@ -7,10 +7,12 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.core.http.RequestOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,12 +39,21 @@ final class MiningLoop {
     private static final int CONNECTION_LIFETIME_S = 10;
     /** No answer within this long and the call is abandoned: rng and hasher answer in about 0.1 s. */
     private static final int REQUEST_TIMEOUT_MS = 5000;
+    /**
+     * Coins logged one by one in any second; past that, one line says how many more. The original logs every coin,
+     * which is a line or two a second at workshop speeds, but thousands a second at full speed.
+     */
+    private static final int COIN_LINES_PER_SECOND = 10;
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
     private final Vertx vertx;
     private final WorkerConfig config;
     private final HashCounter counter;
-    private final WebClient web;
+    /** Vert.x's core client, not its WebClient: the WebClient's layers cost 16 % of the worker's CPU (BENCHMARKS.md). */
+    private final HttpClient http;
+    /** Built once, as parsing a URL for every call costs; never changed after, so every loop can share them. */
+    private final RequestOptions randomBytesCall;
+    private final RequestOptions hashCall;
     private final Outage rng;
     private final Outage hasher;
     private final Counter coins;
@@ -50,6 +61,8 @@ final class MiningLoop {
     /** Timers of loops sleeping before their next turn: cancelled on stop. */
     private final Set<Long> sleeping = new HashSet<>();
     private int working;
+    private long coinLogSecond;
+    private int coinsThisSecond;
     private Promise<Void> idle;
 
     MiningLoop(Vertx vertx, WorkerConfig config, HashCounter counter, MeterRegistry registry) {
@@ -59,11 +72,12 @@ final class MiningLoop {
         // Keep-alive connections, one per loop to each of rng and hasher, so no loop waits for another. They are
         // renewed every few seconds: kube-proxy picks a pod per connection, so a connection kept for ever would tie
         // this worker to one rng pod and leave the pods added by `kubectl scale deploy/rng` idle.
-        this.web = WebClient.create(vertx,
-            new WebClientOptions().setKeepAlive(true).setConnectTimeout(CONNECT_TIMEOUT_MS)
-                .setUserAgent("dockercoins-worker"),
+        this.http = vertx.createHttpClient(
+            new HttpClientOptions().setKeepAlive(true).setConnectTimeout(CONNECT_TIMEOUT_MS),
             new PoolOptions().setHttp1MaxSize(config.concurrency())
                 .setMaxLifetime(CONNECTION_LIFETIME_S).setMaxLifetimeUnit(TimeUnit.SECONDS));
+        this.randomBytesCall = call(HttpMethod.GET, config.randomBytesUrl());
+        this.hashCall = call(HttpMethod.POST, config.hashUrl()).putHeader("Content-Type", "application/octet-stream");
         this.rng = new Outage("rng", registry);
         this.hasher = new Outage("hasher", registry);
         this.coins = Counter.builder("dockercoins.worker.coins")
@@ -123,7 +137,7 @@ final class MiningLoop {
         randomBytes()
             .compose(bytes -> hash(bytes).map(hex -> {
                 if (hex.startsWith("0")) {
-                    LOG.info("Coin found: {}...", hex.substring(0, 8));
+                    logCoin(hex);
                     coins.increment();
                 }
                 counter.count(hex, bytes);
@@ -150,27 +164,47 @@ final class MiningLoop {
             });
     }
 
+    private void logCoin(String hex) {
+        long second = System.nanoTime() / 1_000_000_000L;
+        if (second != coinLogSecond) {
+            if (coinsThisSecond > COIN_LINES_PER_SECOND) {
+                LOG.info("{} more coins found within that second, not logged one by one",
+                    coinsThisSecond - COIN_LINES_PER_SECOND);
+            }
+            coinLogSecond = second;
+            coinsThisSecond = 0;
+        }
+        if (++coinsThisSecond <= COIN_LINES_PER_SECOND) {
+            LOG.info("Coin found: {}...", hex.substring(0, 8));
+        }
+    }
+
+    private static RequestOptions call(HttpMethod method, String url) {
+        return new RequestOptions().setMethod(method).setAbsoluteURI(url)
+            .setConnectTimeout(CONNECT_TIMEOUT_MS).setIdleTimeout(REQUEST_TIMEOUT_MS)
+            .putHeader("User-Agent", "dockercoins-worker");
+    }
+
     private Future<Buffer> randomBytes() {
-        String url = config.randomBytesUrl();
-        return watch(rng, "GET " + url, web.getAbs(url)
-            .connectTimeout(CONNECT_TIMEOUT_MS).idleTimeout(REQUEST_TIMEOUT_MS)
-            .send()
-            .compose(response -> ok(response, "32 bytes", body -> body.length() == 32)));
+        return watch(rng, "GET " + config.randomBytesUrl(),
+            exchange(randomBytesCall, null, "32 bytes", body -> body.length() == 32));
     }
 
     private Future<String> hash(Buffer bytes) {
-        String url = config.hashUrl();
-        return watch(hasher, "POST " + url, web.postAbs(url)
-            .connectTimeout(CONNECT_TIMEOUT_MS).idleTimeout(REQUEST_TIMEOUT_MS)
-            .putHeader("Content-Type", "application/octet-stream")
-            .sendBuffer(bytes)
-            .compose(response -> ok(response, "a SHA-256 in hex",
-                body -> SHA256_HEX.matcher(body.toString()).matches()))
-            .map(Buffer::toString));
+        return watch(hasher, "POST " + config.hashUrl(),
+            exchange(hashCall, bytes, "a SHA-256 in hex", body -> SHA256_HEX.matcher(body.toString()).matches()))
+            .map(Buffer::toString);
     }
 
-    private static Future<Buffer> ok(HttpResponse<Buffer> response, String expected, Predicate<Buffer> valid) {
-        Buffer body = response.body() == null ? Buffer.buffer() : response.body();
+    /** One request and its whole answer, which must be a 200 whose body is {@code valid}. */
+    private Future<Buffer> exchange(RequestOptions call, Buffer body, String expected, Predicate<Buffer> valid) {
+        return http.request(call)
+            .compose(request -> body == null ? request.send() : request.send(body))
+            .compose(response -> response.body().compose(answer -> ok(response, answer, expected, valid)));
+    }
+
+    private static Future<Buffer> ok(HttpClientResponse response, Buffer body, String expected,
+                                     Predicate<Buffer> valid) {
         if (response.statusCode() != 200) {
             return Future.failedFuture("answered " + response.statusCode() + " instead of 200");
         }
