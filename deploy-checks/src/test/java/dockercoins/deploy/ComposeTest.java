@@ -6,11 +6,9 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import dockercoins.shared.Service;
 import org.junit.jupiter.api.Test;
 
 import java.io.*;
-import java.net.*;
 import java.nio.file.*;
 import java.time.Duration;
 import java.util.*;
@@ -50,8 +48,7 @@ class ComposeTest {
     static void assertPinned(String what, String image) {
         String tag = image.substring(image.lastIndexOf(':') + 1);
         assertTrue(image.contains(":") && tag.matches(".*\\d+\\.\\d+.*") && !tag.contains("latest")
-                && !tag.contains("/"),
-            what + ": " + image + " is not pinned to a version");
+            && !tag.contains("/"), what + ": " + image + " is not pinned to a version");
     }
 
     /** By the Compose Specification's own JSON schema (src/test/resources/compose-spec.json). */
@@ -73,12 +70,12 @@ class ComposeTest {
     void runsTheContractServicesWithMonitoringOnlyInItsProfile() {
         Set<String> services = new TreeSet<>(MONITORING);
         services.addAll(Contract.APP);
-        assertEquals(services, new TreeSet<>(iterable(COMPOSE.path("services").fieldNames())));
+        assertEquals(services, Repo.keys(COMPOSE.path("services")));
         Contract.APP.forEach(name -> assertTrue(service(name).path("profiles").isMissingNode(), name));
-        MONITORING.forEach(name -> assertEquals("[\"monitoring\"]", service(name).path("profiles").toString(), name));
         for (String name : MONITORING) {
-            for (JsonNode volume : service(name).path("volumes")) {
-                String source = volume.asText().split(":")[0];
+            assertEquals("[\"monitoring\"]", service(name).path("profiles").toString(), name);
+            for (String volume : Repo.texts(service(name).path("volumes"))) {
+                String source = volume.split(":")[0];
                 assertTrue(source.startsWith("./") && Files.exists(Repo.path(source)), name + " mounts " + source);
             }
         }
@@ -87,11 +84,9 @@ class ComposeTest {
     @Test
     void publishesTheContractPortsOnLoopbackAndTheWorkerCanBeScaled() {
         for (String name : Contract.APP) {
-            List<String> ports = new ArrayList<>();
-            service(name).path("ports").forEach(p -> ports.add(p.asText()));
             Integer host = Contract.COMPOSE_HOST_PORTS.get(name);
             assertEquals(host == null ? List.of() : List.of("127.0.0.1:" + host + ":" + Contract.containerPort(name)),
-                ports, name + " ports");
+                Repo.texts(service(name).path("ports")), name + " ports");
         }
         JsonNode worker = service("worker");
         assertFalse(worker.has("container_name") || worker.has("deploy"), "`--scale worker=N` decides");
@@ -117,63 +112,30 @@ class ComposeTest {
         assertTrue(environment("redis").isEmpty(), "redis takes no DockerCoins variables");
         int urls = 0;
         for (String name : Contract.SERVICES) {
-            Map<String, String> env = environment(name);
-            assertTrue(Contract.VARIABLES.containsAll(env.keySet()), name + " sets " + env.keySet());
-            for (Map.Entry<String, String> var : env.entrySet()) {
-                if (var.getKey().endsWith("_URL")) {
-                    URI uri = URI.create(var.getValue());
-                    String target = var.getKey().replace("_URL", "").toLowerCase();
-                    assertEquals(target, uri.getHost(), name + " " + var.getKey() + " names the " + target
-                            + " service");
-                    assertEquals(Contract.containerPort(target), uri.getPort() == -1 ? 80 : uri.getPort(),
-                            var.toString());
-                    assertEquals(target.equals("redis") ? "redis" : "http", uri.getScheme(), var.toString());
-                    urls++;
-                }
-            }
-            try (InProcess running = InProcess.start(name, env)) {
-                Set<String> unread = new TreeSet<>(env.keySet());
-                unread.removeAll(running.namesRead());
-                assertTrue(unread.isEmpty(), name + " does not read " + unread);
-                // The healthcheck: curl -f fails on the 503 of a stopping service.
-                assertEquals(List.of("CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1"
-                    + Contract.READINESS_PATH), healthcheck(name), name + " healthcheck");
-                assertEquals(200, running.get(Contract.READINESS_PATH), name + " serves " + Contract.READINESS_PATH);
-            }
+            urls += InProcess.assertRunsWith("compose.yaml " + name, name, environment(name), Contract::containerPort);
+            // The healthcheck: curl -f fails on the 503 of a stopping service.
+            assertEquals(List.of("CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1"
+                + Contract.READINESS_PATH), Repo.texts(service(name).path("healthcheck").path("test")), name);
         }
         assertEquals(4, urls, "worker: RNG_URL, HASHER_URL, REDIS_URL; webui: REDIS_URL");
-        assertEquals(List.of("CMD", "redis-cli", "ping"), healthcheck("redis"));
+        assertEquals("[\"CMD\",\"redis-cli\",\"ping\"]", service("redis").path("healthcheck").path("test").toString());
     }
 
     @Test
     void dependenciesWaitUntilTheyAreHealthy() {
         Map.of("worker", Set.of("rng", "hasher", "redis"), "webui", Set.of("redis")).forEach((name, dependencies) -> {
             JsonNode dependsOn = service(name).path("depends_on");
-            assertEquals(dependencies, new TreeSet<>(iterable(dependsOn.fieldNames())), name + " depends_on");
+            assertEquals(dependencies, Repo.keys(dependsOn), name + " depends_on");
             dependencies.forEach(d -> assertEquals("service_healthy", dependsOn.path(d).path("condition").asText()));
         });
     }
 
     @Test
     void stopGracePeriodCoversTheGracefulStop() {
-        // Service.stopAndWait: GRACE, then 5 s more; and 5 s of margin, so that SIGKILL never races the exit.
-        Duration needed = Service.GRACE.plusSeconds(5 + 5);
         for (String name : Contract.SERVICES) {
-            String grace = service(name).path("stop_grace_period").asText("10s");
-            assertTrue(Duration.parse("PT" + grace.toUpperCase()).compareTo(needed) >= 0,  // e.g. 35s or 1m
-                name + " stop_grace_period " + grace + " is shorter than the graceful stop " + needed);
+            String grace = service(name).path("stop_grace_period").asText("10s");  // e.g. 35s or 1m
+            assertTrue(Duration.parse("PT" + grace.toUpperCase()).compareTo(Contract.STOP) >= 0,
+                name + " stop_grace_period " + grace + " is shorter than the graceful stop " + Contract.STOP);
         }
-    }
-
-    static List<String> healthcheck(String name) {
-        List<String> test = new ArrayList<>();
-        service(name).path("healthcheck").path("test").forEach(t -> test.add(t.asText()));
-        return test;
-    }
-
-    private static <T> List<T> iterable(java.util.Iterator<T> iterator) {
-        List<T> list = new ArrayList<>();
-        iterator.forEachRemaining(list::add);
-        return list;
     }
 }

@@ -1,5 +1,8 @@
 package dockercoins.deploy;
 
+import dockercoins.shared.Service;
+
+import java.time.Duration;
 import java.util.*;
 
 /** The promises of CONTRACT.md that the deployment files keep, written down once for the tests. */
@@ -22,6 +25,8 @@ final class Contract {
     /** Kubernetes Services: name → type; worker has none. */
     static final Map<String, String> SERVICE_TYPES =
         Map.of("rng", "ClusterIP", "hasher", "ClusterIP", "webui", "NodePort", "redis", "ClusterIP");
+    /** Service.stopAndWait takes GRACE, then 5 s more; and 5 s of margin, so that SIGKILL never races the exit. */
+    static final Duration STOP = Service.GRACE.plusSeconds(5 + 5);
     /** Where the release workflow publishes the images, and the manifests and compose.yaml name them. */
     static final String IMAGE_REPOSITORY = "ghcr.io/dockercoins-vertx/";
 

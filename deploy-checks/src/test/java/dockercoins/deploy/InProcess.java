@@ -14,6 +14,9 @@ import java.net.http.*;
 import java.time.Duration;
 import java.util.*;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToIntFunction;
+
+import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * A service started in-process with the environment a deployment file gives it, to ask the code
@@ -52,9 +55,33 @@ final class InProcess implements AutoCloseable {
         }
     }
 
-    /** The variables the service asked for, set or not. */
-    Set<String> namesRead() {
-        return new TreeSet<>(env.namesRead());
+    /**
+     * What a deployment file gives a service, held against the code: only variables of the configuration table, every
+     * URL naming its service (by scheme, host and port), all of them read, and the probes' and metrics' paths served.
+     * Returns how many URLs it sets.
+     */
+    static int assertRunsWith(String where, String service, Map<String, String> env, ToIntFunction<String> port) {
+        assertTrue(Contract.VARIABLES.containsAll(env.keySet()), where + " sets " + env.keySet());
+        Set<String> urls = new TreeSet<>(env.keySet());
+        urls.removeIf(variable -> !variable.endsWith("_URL"));
+        for (String variable : urls) {
+            URI uri = URI.create(env.get(variable));
+            String target = variable.replace("_URL", "").toLowerCase();
+            String what = where + " " + variable + " " + uri;
+            assertEquals(target, uri.getHost(), what + " names the " + target + " service");
+            assertEquals(port.applyAsInt(target), uri.getPort() == -1 ? 80 : uri.getPort(), what + ": port");
+            assertEquals(target.equals("redis") ? "redis" : "http", uri.getScheme(), what + ": scheme");
+        }
+        try (InProcess running = start(service, env)) {
+            Set<String> unread = new TreeSet<>(env.keySet());
+            unread.removeAll(running.env.namesRead());
+            assertTrue(unread.isEmpty(), where + ": " + service + " does not read " + unread);
+            for (String path : List.of(Contract.READINESS_PATH, Contract.LIVENESS_PATH)) {
+                assertEquals(200, running.get(path), where + ": " + service + " serves " + path);
+            }
+            assertTrue(running.body(Contract.METRICS_PATH).contains("# TYPE "), where + ": " + service + " metrics");
+        }
+        return urls.size();
     }
 
     int get(String path) {

@@ -70,6 +70,19 @@ final class Repo {
         return documents;
     }
 
+    /** The texts of a YAML or JSON list. */
+    static List<String> texts(JsonNode list) {
+        List<String> texts = new ArrayList<>();
+        list.forEach(item -> texts.add(item.asText()));
+        return texts;
+    }
+
+    static Set<String> keys(JsonNode object) {
+        Set<String> keys = new TreeSet<>();
+        object.fieldNames().forEachRemaining(keys::add);
+        return keys;
+    }
+
     /** The modules the parent pom builds. */
     static List<String> modules() {
         return all("<module>([^<]+)</module>", read("pom.xml"));

@@ -21,18 +21,12 @@ final class Tools {
     }
 
     static String kustomize(Path dir) {
-        return ok(run("kubectl", "kustomize", dir.toString()));
+        return ok("kubectl", "kustomize", dir.toString());
     }
 
-    static String kubectl(String... args) {
-        return ok(run("kubectl", args));
-    }
-
-    static String helm(String... args) {
-        return ok(run("helm", args));
-    }
-
-    private static String ok(Ran ran) {
+    /** The output of a run that must succeed. */
+    static String ok(String tool, String... args) {
+        Ran ran = run(tool, args);
         assertEquals(0, ran.exit(), ran.err() + ran.out());
         return ran.out();
     }
