@@ -31,13 +31,13 @@ class ChartTest {
     void helmLintStrictPassesAndTheChartRendersWhatKustomizeRendersForEveryChoice() {
         for (String choice : CHOICES) {
             String values = Repo.path("charts/dockercoins/ci/" + choice + "-values.yaml").toString();
-            Tools.ok("helm", "lint", "--strict", CHART, "-f", values);
+            Repo.tool("helm", "lint", "--strict", CHART, "-f", values);
             Path kustomization = switch (choice) {
                 case "default" -> Repo.path("manifests");
                 case "monitoring" -> Rendering.overlay(choice, List.of("monitoring", "prometheus-operator"));
                 default -> Repo.path("manifests/overlays/" + choice);
             };
-            String kustomized = Tools.kustomize(kustomization);
+            String kustomized = Repo.tool("kubectl", "kustomize", kustomization.toString());
             for (Matcher name = GENERATED.matcher(kustomized); name.find(); ) {
                 kustomized = kustomized.replace(name.group(1) + name.group(2), name.group(1));
             }
@@ -106,7 +106,7 @@ class ChartTest {
     private static String helmTemplate(String... args) {
         List<String> command = new ArrayList<>(List.of("template", "some-release-name", CHART));
         command.addAll(List.of(args));
-        return Tools.ok("helm", command.toArray(String[]::new));
+        return Repo.tool("helm", command.toArray(String[]::new));
     }
 
     private static Rendering render(String... args) {

@@ -22,19 +22,11 @@ import static org.junit.jupiter.api.Assertions.*;
  * A service started in-process with the environment a deployment file gives it, to ask the code
  * itself which variables it reads and which paths it serves.
  */
-final class InProcess implements AutoCloseable {
+record InProcess(Env env, RunningService running) implements AutoCloseable {
 
     private static final Map<String, Service.Factory> FACTORIES = Map.of(
         "rng", Rng::deployment, "hasher", Hasher::deployment, "worker", Worker::deployment, "webui", Webui::deployment);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-
-    private final Env env;
-    private final RunningService running;
-
-    private InProcess(Env env, RunningService running) {
-        this.env = env;
-        this.running = running;
-    }
 
     /**
      * Starts a service with a deployment's variables, except that it listens on a free port and its
@@ -76,32 +68,24 @@ final class InProcess implements AutoCloseable {
             Set<String> unread = new TreeSet<>(env.keySet());
             unread.removeAll(running.env.namesRead());
             assertTrue(unread.isEmpty(), where + ": " + service + " does not read " + unread);
-            for (String path : List.of(Contract.READINESS_PATH, Contract.LIVENESS_PATH)) {
-                assertEquals(200, running.get(path), where + ": " + service + " serves " + path);
-            }
-            assertTrue(running.body(Contract.METRICS_PATH).contains("# TYPE "), where + ": " + service + " metrics");
+            assertEquals(200, running.get(Contract.READINESS_PATH).statusCode(), where + ": " + service + " ready");
+            assertEquals(200, running.get(Contract.LIVENESS_PATH).statusCode(), where + ": " + service + " live");
+            assertTrue(running.get(Contract.METRICS_PATH).body().contains("# TYPE "), where + ": " + service);
         }
         return urls.size();
     }
 
-    int get(String path) {
-        return send(path, HttpResponse.BodyHandlers.discarding()).statusCode();
+    /** GET on the service's port (or any other), answered or not. */
+    HttpResponse<String> get(String path) {
+        return get(running.port(), path);
     }
 
-    String body(String path) {
-        HttpResponse<String> response = send(path, HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new AssertionError("GET " + path + " answered " + response.statusCode());
-        }
-        return response.body();
-    }
-
-    private <T> HttpResponse<T> send(String path, HttpResponse.BodyHandler<T> handler) {
+    static HttpResponse<String> get(int port, String path) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + running.port() + path))
-                .timeout(Duration.ofSeconds(10)).build(), handler);
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new AssertionError("GET " + path + " failed: " + e, e);
+            throw new UncheckedIOException("GET " + path + " failed: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);

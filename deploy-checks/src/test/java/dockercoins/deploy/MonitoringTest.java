@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.*;
 import java.util.*;
+import java.util.regex.*;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -23,6 +24,8 @@ class MonitoringTest {
     private static final String DASHBOARD = "monitoring/grafana/dashboards/dockercoins.json";
     private static final String DATASOURCES = "monitoring/grafana/provisioning/datasources/prometheus.yaml";
     private static final String DASHBOARD_PROVIDERS = "monitoring/grafana/provisioning/dashboards/dockercoins.yaml";
+    private static final Set<String> PROMQL_WORDS = Set.of("by", "without", "on", "ignoring", "group_left",
+        "group_right", "bool", "and", "or", "unless", "offset", "le", "job", "instance", "stage", "area", "inf", "nan");
 
     @TempDir
     Path temp;
@@ -32,18 +35,14 @@ class MonitoringTest {
     void composePrometheusPassesPromtoolAndScrapesEveryReplicaOfEveryService() throws Exception {
         Promtool.checkConfig(Repo.path(COMPOSE_PROMETHEUS));
         JsonNode job = onlyJob(COMPOSE_PROMETHEUS);
-        JsonNode discovery = job.path("dns_sd_configs");
-        assertEquals(1, discovery.size(), "one DNS discovery for the app");
-        assertEquals("A", discovery.get(0).path("type").asText(), "A records: one per container");
-        assertEquals(Contract.PORT, discovery.get(0).path("port").asInt(), "the port every service listens on");
-        List<String> names = new ArrayList<>();
-        discovery.get(0).path("names").forEach(n -> names.add(n.asText()));
-        assertEquals(Contract.SERVICES, names, "every Java service, by its compose service name");
-        names.forEach(ComposeTest::service);
+        assertEquals(1, job.path("dns_sd_configs").size(), "one DNS discovery for the app");
+        JsonNode discovery = job.path("dns_sd_configs").get(0);
+        assertEquals("A", discovery.path("type").asText(), "A records: one per container");
+        assertEquals(Contract.PORT, discovery.path("port").asInt(), "the port every service listens on");
+        assertEquals(Contract.SERVICES, Repo.texts(discovery.path("names")), "every Java service, by its compose name");
         assertEquals(Contract.METRICS_PATH, job.path("metrics_path").asText(Contract.METRICS_PATH));
         assertEquals("[{\"source_labels\":[\"__meta_dns_name\"],\"target_label\":\"job\"}]",
             job.path("relabel_configs").toString(), "job is the service name, as on Kubernetes");
-        assertMetricsServed();
     }
 
     /** Debian's promtool is built without Kubernetes discovery: then it checks all the rest of the file. */
@@ -51,7 +50,7 @@ class MonitoringTest {
     void kubernetesPrometheusPassesPromtool() throws Exception {
         Path probe = Files.writeString(temp.resolve("probe.yml"),
             "scrape_configs:\n  - job_name: probe\n    kubernetes_sd_configs:\n      - role: pod\n");
-        if (Tools.run("promtool", "check", "config", "--syntax-only", probe.toString()).exit() == 0) {
+        if (Repo.run("promtool", "check", "config", "--syntax-only", probe.toString()).exit() == 0) {
             Promtool.checkConfig(Repo.path(KUBERNETES_PROMETHEUS));
             return;
         }
@@ -70,34 +69,32 @@ class MonitoringTest {
      * labels the app's pods carry; the rendered ConfigMap is this file, mounted where Prometheus reads it.
      */
     @Test
-    void kubernetesPrometheusScrapesEveryAppPodByItsAnnotations() throws Exception {
+    void kubernetesPrometheusScrapesEveryAppPodByItsAnnotations() {
         JsonNode job = onlyJob(KUBERNETES_PROMETHEUS);
         JsonNode discovery = job.path("kubernetes_sd_configs").get(0);
         assertEquals("pod", discovery.path("role").asText(), "one target per pod: every worker replica");
         assertTrue(discovery.path("namespaces").path("own_namespace").asBoolean(), "only this namespace");
         Set<String> sources = new TreeSet<>();
-        job.path("relabel_configs").forEach(r -> r.path("source_labels").forEach(s -> sources.add(s.asText())));
+        job.path("relabel_configs").forEach(r -> sources.addAll(Repo.texts(r.path("source_labels"))));
+        // Scrape, path, port and job from the pods, no finished pod (phase), instance = pod name (WORKER_ID).
+        assertTrue(sources.containsAll(Stream.of("annotation_prometheus_io_scrape", "annotation_prometheus_io_path",
+            "annotation_prometheus_io_port", "label_app", "phase", "name").map(s -> "__meta_kubernetes_pod_" + s)
+            .toList()), sources.toString());
         for (Rendering rendering : Rendering.with("monitoring")) {
             for (String name : Contract.SERVICES) {
-                PodTemplateSpec pod = rendering.pod(name);
-                Set<String> carried = new TreeSet<>();
-                pod.getMetadata().getAnnotations().keySet().forEach(a -> carried.add("annotation_" + sanitize(a)));
-                pod.getMetadata().getLabels().keySet().forEach(l -> carried.add("label_" + sanitize(l)));
+                ObjectMeta pod = rendering.pod(name).getMetadata();
+                List<String> carried = new ArrayList<>();
+                pod.getAnnotations().keySet().forEach(a -> carried.add("annotation_" + a));
+                pod.getLabels().keySet().forEach(l -> carried.add("label_" + l));
+                carried.replaceAll(c -> "__meta_kubernetes_pod_" + c.replaceAll("[^a-zA-Z0-9_]", "_"));
                 sources.stream().filter(s -> s.matches("__meta_kubernetes_pod_(annotation|label)_.*")).forEach(s ->
-                    assertTrue(carried.contains(s.substring("__meta_kubernetes_pod_".length())), rendering + ": "
-                        + name + " pods carry what " + s + " reads"));
+                    assertTrue(carried.contains(s), rendering + ": " + name + " pods carry what " + s + " reads"));
             }
-            // Scrape, path, port and job from the pods, no finished pod (phase), instance = pod name (WORKER_ID).
-            assertTrue(sources.containsAll(Stream.of("annotation_prometheus_io_scrape", "annotation_prometheus_io_path",
-                "annotation_prometheus_io_port", "label_app", "phase", "name").map(s -> "__meta_kubernetes_pod_" + s)
-                .toList()), sources.toString());
-            Container container = rendering.container("prometheus");
-            String configFile = container.getArgs().stream().filter(a -> a.startsWith("--config.file="))
-                .findFirst().orElseThrow().substring("--config.file=".length());
+            String configFile = rendering.container("prometheus").getArgs().stream()
+                .filter(a -> a.startsWith("--config.file=")).findFirst().orElseThrow().split("=", 2)[1];
             assertEquals(Repo.read(KUBERNETES_PROMETHEUS), mounted(rendering, "prometheus", configFile),
                 rendering + ": Prometheus runs with " + KUBERNETES_PROMETHEUS);
         }
-        assertMetricsServed();
     }
 
     @Test
@@ -118,20 +115,24 @@ class MonitoringTest {
         }
     }
 
+    /** The metrics path every Prometheus scrapes serves the Prometheus text format; the dashboard asks for those. */
     @Test
-    void theDashboardAsksOnlyForMetricsTheServicesExposeInValidPromQl() throws Exception {
+    void theServicesExposeValidMetricsAndTheDashboardAsksOnlyForThoseInValidPromQl() throws Exception {
         Set<String> known = new TreeSet<>(Contract.metricSeries());
         for (String name : Contract.SERVICES) {
             try (InProcess running = InProcess.start(name, Map.of())) {
                 running.get("/");  // one request, so the HTTP server metrics exist
-                for (String line : running.body(Contract.METRICS_PATH).split("\n")) {
-                    if (!line.startsWith("#") && !line.isBlank()) {
-                        known.add(line.split("[{ ]")[0]);
-                    }
-                }
+                var metrics = running.get(Contract.METRICS_PATH);
+                assertEquals(200, metrics.statusCode(), name);
+                Promtool.checkMetrics(metrics.body());
+                known.addAll(Repo.all("(?m)^([^#\\s][^{ ]*)", metrics.body()));
             }
         }
-        List<String> expressions = expressions();
+        List<String> expressions = new ArrayList<>();
+        panels().stream().filter(p -> !p.path("type").asText().equals("row")).forEach(panel -> {
+            assertFalse(panel.path("targets").isEmpty(), "panel " + panel.path("title") + " has queries");
+            panel.path("targets").forEach(t -> expressions.add(t.path("expr").asText()));
+        });
         StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
         Set<String> used = new TreeSet<>();
         for (int i = 0; i < expressions.size(); i++) {
@@ -139,13 +140,13 @@ class MonitoringTest {
                 .append(Repo.JSON.writeValueAsString(expressions.get(i))).append('\n');
             used.addAll(metricNames(expressions.get(i)));
         }
-        Tools.Ran checked = Tools.run("promtool", "check", "rules", Files.writeString(temp.resolve("rules.yml"), rules)
+        Repo.Ran checked = Repo.run("promtool", "check", "rules", Files.writeString(temp.resolve("rules.yml"), rules)
             .toString());
         assertEquals(0, checked.exit(), "promtool check rules: invalid PromQL in the dashboard:\n" + checked.out());
         Set<String> unknown = new TreeSet<>(used);
         unknown.removeAll(known);
         assertTrue(used.size() >= 8 && unknown.isEmpty(), "the dashboard asks for metrics no service exposes: "
-                + unknown);
+            + unknown);
         String all = String.join("\n", expressions);
         for (String shown : List.of("sum by (instance) (rate(dockercoins_worker_hashes_total[",
             "histogram_quantile(0.99, sum by (job, le) (rate(vertx_http_server_response_time_seconds_bucket"
@@ -164,8 +165,7 @@ class MonitoringTest {
         assertEquals("http://prometheus:9090", datasource.get(0).path("url").asText());
         assertFalse(ComposeTest.service("prometheus").has("command"), "Prometheus listens on its default port 9090");
         for (Rendering rendering : Rendering.with("monitoring")) {
-            assertEquals(9090, rendering.get(io.fabric8.kubernetes.api.model.Service.class, "prometheus").getSpec()
-                .getPorts().get(0).getPort());
+            assertEquals(9090, rendering.get(Service.class, "prometheus").getSpec().getPorts().get(0).getPort());
         }
         Set<Integer> ids = new TreeSet<>();
         for (JsonNode panel : panels()) {
@@ -181,24 +181,21 @@ class MonitoringTest {
     /** Compose and Kubernetes put the same files where Grafana's provisioning looks for them. */
     @Test
     void grafanaFindsTheDashboardWhereBothMountIt() {
-        String dashboards = Repo.yaml(DASHBOARD_PROVIDERS).path("providers").get(0).path("options").path("path")
-                .asText();
+        String dashboards = Repo.yaml(DASHBOARD_PROVIDERS).at("/providers/0/options/path").asText();
         String home = dashboards + "/dockercoins.json";
         Map<String, String> composeMounts = new HashMap<>();
-        ComposeTest.service("grafana").path("volumes").forEach(v -> composeMounts.put(v.asText().split(":")[1],
-            v.asText().split(":")[0]));
+        Repo.texts(ComposeTest.service("grafana").path("volumes")).forEach(v -> composeMounts.put(v.split(":")[1],
+            v.split(":")[0]));
         assertEquals("./monitoring/grafana/dashboards", composeMounts.get(dashboards));
         assertEquals("./monitoring/grafana/provisioning", composeMounts.get("/etc/grafana/provisioning"));
         assertEquals(home, ComposeTest.environment("grafana").get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"));
         for (Rendering rendering : Rendering.with("monitoring")) {
-            String where = rendering.toString();
+            Map<String, String> files = Map.of(home, DASHBOARD, "/etc/grafana/provisioning/datasources/prometheus.yaml",
+                DATASOURCES, "/etc/grafana/provisioning/dashboards/dockercoins.yaml", DASHBOARD_PROVIDERS);
+            files.forEach((at, file) -> assertEquals(Repo.read(file), mounted(rendering, "grafana", at), rendering
+                + ": " + file + " at " + at));
             assertEquals(home, Rendering.env(rendering.container("grafana"))
-                    .get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"));
-            assertEquals(Repo.read(DASHBOARD), mounted(rendering, "grafana", home), where);
-            assertEquals(Repo.read(DATASOURCES), mounted(rendering, "grafana",
-                "/etc/grafana/provisioning/datasources/prometheus.yaml"), where);
-            assertEquals(Repo.read(DASHBOARD_PROVIDERS), mounted(rendering, "grafana",
-                "/etc/grafana/provisioning/dashboards/dockercoins.yaml"), where);
+                .get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"), rendering.name());
         }
     }
 
@@ -208,24 +205,11 @@ class MonitoringTest {
         return jobs.get(0);
     }
 
-    private static String sanitize(String name) {
-        return name.replaceAll("[^a-zA-Z0-9_]", "_");
-    }
-
-    /** The metrics path Prometheus uses is served, in the Prometheus text format. */
-    private static void assertMetricsServed() throws Exception {
-        for (String name : Contract.SERVICES) {
-            try (InProcess running = InProcess.start(name, Map.of())) {
-                Promtool.checkMetrics(running.body(Contract.METRICS_PATH));
-            }
-        }
-    }
-
     /** What a Deployment's container reads at a path, following its volume mounts to a ConfigMap key. */
     private static String mounted(Rendering rendering, String deployment, String file) {
-        Container container = rendering.container(deployment);
-        VolumeMount mount = container.getVolumeMounts().stream().filter(m -> file.startsWith(m.getMountPath() + "/"))
-            .findFirst().orElseThrow(() -> new AssertionError(deployment + " mounts nothing at " + file));
+        VolumeMount mount = rendering.container(deployment).getVolumeMounts().stream()
+            .filter(m -> file.startsWith(m.getMountPath() + "/")).findFirst()
+            .orElseThrow(() -> new AssertionError(deployment + " mounts nothing at " + file));
         Volume volume = rendering.pod(deployment).getSpec().getVolumes().stream()
             .filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
         String relative = file.substring(mount.getMountPath().length() + 1);
@@ -234,26 +218,15 @@ class MonitoringTest {
         return rendering.get(ConfigMap.class, volume.getConfigMap().getName()).getData().get(key);
     }
 
+    /** The dashboard's panels, and those inside a collapsed row. */
     private static List<JsonNode> panels() {
         List<JsonNode> panels = new ArrayList<>();
         for (JsonNode panel : Repo.json(DASHBOARD).path("panels")) {
             panels.add(panel);
-            panel.path("panels").forEach(panels::add);  // panels inside a collapsed row
+            panel.path("panels").forEach(panels::add);
         }
         return panels;
     }
-
-    private static List<String> expressions() {
-        List<String> expressions = new ArrayList<>();
-        panels().stream().filter(p -> !p.path("type").asText().equals("row")).forEach(panel -> {
-            assertFalse(panel.path("targets").isEmpty(), "panel " + panel.path("title") + " has queries");
-            panel.path("targets").forEach(t -> expressions.add(t.path("expr").asText()));
-        });
-        return expressions;
-    }
-
-    private static final Set<String> PROMQL_WORDS = Set.of("by", "without", "on", "ignoring", "group_left",
-        "group_right", "bool", "and", "or", "unless", "offset", "le", "job", "instance", "stage", "area", "inf", "nan");
 
     /** The metric names in a PromQL expression: identifiers that are not functions, keywords, labels or strings. */
     static Set<String> metricNames(String expression) {
@@ -261,7 +234,7 @@ class MonitoringTest {
             .replaceAll("\\{[^}]*}", "").replaceAll("\\[[^]]*]", "")  // matchers, ranges
             .replaceAll("\\b(by|without|on|ignoring)\\s*\\([^)]*\\)", "");  // grouping
         Set<String> names = new TreeSet<>();
-        var identifier = java.util.regex.Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*(\\s*\\()?").matcher(stripped);
+        Matcher identifier = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*(\\s*\\()?").matcher(stripped);
         while (identifier.find()) {
             String word = identifier.group().replaceAll("\\s*\\($", "");
             if (identifier.group(1) == null && !PROMQL_WORDS.contains(word)) {

@@ -62,7 +62,7 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
     }
 
     private static Rendering kustomize(String name, Path dir, List<String> components) {
-        return new Rendering(name, components, read(Tools.kustomize(dir), name));
+        return new Rendering(name, components, read(Repo.tool("kubectl", "kustomize", dir.toString()), name));
     }
 
     /** Every object of a (multi-document) YAML text, strictly. */
