@@ -122,13 +122,9 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
         return objects.stream().filter(kind::isInstance).map(kind::cast).toList();
     }
 
-    <T extends HasMetadata> Optional<T> find(Class<T> kind, String name) {
-        return all(kind).stream().filter(o -> o.getMetadata().getName().equals(name)).findFirst();
-    }
-
     <T extends HasMetadata> T get(Class<T> kind, String name) {
-        return find(kind, name).orElseThrow(() -> new AssertionError(this.name + " has no " + kind.getSimpleName()
-            + " " + name));
+        return all(kind).stream().filter(o -> o.getMetadata().getName().equals(name)).findFirst()
+            .orElseThrow(() -> new AssertionError(this.name + " has no " + kind.getSimpleName() + " " + name));
     }
 
     PodTemplateSpec pod(String deployment) {
