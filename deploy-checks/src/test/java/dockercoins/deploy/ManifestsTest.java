@@ -10,23 +10,29 @@ import org.junit.jupiter.api.Test;
 
 import java.io.*;
 import java.math.BigDecimal;
-import java.net.*;
 import java.nio.file.*;
 import java.util.*;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The Kubernetes manifests, as kustomize renders every entry point and component: held against the code. */
+/**
+ * The Kubernetes manifests, as kustomize renders every entry point and component (each test that takes a Rendering
+ * runs once for each): held against the code.
+ */
 class ManifestsTest {
 
     private static final String PART_OF = "app.kubernetes.io/part-of";
     private static final Set<String> MONITORING = Set.of("prometheus", "grafana");
+    /** Pod Security "restricted", for every container: exactly this, so nothing loosens it. */
+    private static final JsonNode RESTRICTED = Repo.yamlDocuments(
+        "{allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}", "").get(0);
 
     // ---- the files ----
 
+    /** kubercoins: `kubectl apply -f dockercoins.yaml` applies exactly what `kubectl apply -k manifests/base` does. */
     @Test
-    void everyManifestIsNamedByItsKustomizationAndEveryComponentIsShown() throws IOException {
+    void everyManifestIsNamedByItsKustomizationAndDockercoinsYamlIsTheBase() throws IOException {
         try (Stream<Path> files = Files.walk(Repo.path("manifests"))) {
             for (Path file : files.filter(f -> f.toString().matches(".*\\.ya?ml")).toList()) {
                 String kustomization = Files.readString(file.resolveSibling("kustomization.yaml"));
@@ -40,33 +46,26 @@ class ManifestsTest {
             assertTrue(Repo.read("manifests/kustomization.yaml").contains("components/" + component),
                 "manifests/kustomization.yaml shows how to enable " + component);
         }
-    }
-
-    /** kubercoins: `kubectl apply -f dockercoins.yaml` applies exactly what `kubectl apply -k manifests/base` does. */
-    @Test
-    void theOneFileManifestIsTheBaseAsKustomizeRendersIt() {
-        String base = Repo.path("manifests/base").toString();
-        assertEquals(Repo.tool("kubectl", "kustomize", base), Repo.read("dockercoins.yaml"),
-            "dockercoins.yaml is stale: regenerate it with `kubectl kustomize manifests/base > dockercoins.yaml`");
+        assertEquals(Repo.tool("kubectl", "kustomize", Repo.path("manifests/base").toString()),
+            Repo.read("dockercoins.yaml"), "dockercoins.yaml is stale: regenerate it with `kubectl kustomize "
+            + "manifests/base > dockercoins.yaml`");
     }
 
     /** kustomize chapter: `kustomize edit set image` needs the images listed, under the names the pods use. */
-    @Test
-    void theImagesAreComposesPinnedAndListedForKustomizeEditSetImage() {
-        List<String> names = new ArrayList<>();
-        Repo.yaml("manifests/base/kustomization.yaml").path("images").forEach(i -> names.add(i.path("name").asText()));
-        for (Rendering rendering : Rendering.all()) {
-            for (Deployment deployment : rendering.all(Deployment.class)) {
-                String name = deployment.getMetadata().getName();
-                Container container = rendering.container(name);
-                String image = container.getImage();
-                assertTrue(Set.of("IfNotPresent", "").contains(Objects.toString(container.getImagePullPolicy(), "")),
-                    rendering + ": " + name + ": images loaded into kind/minikube are used as they are");
-                assertEquals(ComposeTest.image(name), image, rendering + ": " + name + " image, as compose.yaml's");
-                if (Contract.APP.contains(name)) {
-                    assertTrue(names.contains(image.substring(0, image.lastIndexOf(':'))), name + " listed: " + names);
-                    ComposeTest.assertPinned(rendering + ": " + name, image);
-                }
+    @Rendering.Each
+    void theImagesAreComposesPinnedAndListedForKustomizeEditSetImage(Rendering rendering) {
+        List<String> listed = new ArrayList<>();
+        Repo.yaml("manifests/base/kustomization.yaml").path("images").forEach(i -> listed.add(i.path("name").asText()));
+        for (Deployment deployment : rendering.all(Deployment.class)) {
+            String name = deployment.getMetadata().getName();
+            Container container = rendering.container(name);
+            String image = container.getImage();
+            assertTrue(Set.of("IfNotPresent", "").contains(Objects.toString(container.getImagePullPolicy(), "")),
+                name + ": images loaded into kind/minikube are used as they are");
+            assertEquals(ComposeTest.image(name), image, name + " image, as compose.yaml's");
+            if (Contract.APP.contains(name)) {
+                assertTrue(listed.contains(image.substring(0, image.lastIndexOf(':'))), name + " listed: " + listed);
+                ComposeTest.assertPinned(name, image);
             }
         }
     }
@@ -74,61 +73,55 @@ class ManifestsTest {
     // ---- names, ports and labels the workshop relies on ----
 
     /** Numeric targetPorts: the DaemonSet chapter's pods, made by `kubectl create deployment`, name no port. */
-    @Test
-    void theDeploymentsAndServicesAreTheContractOnesEachSelectingItsPodsByAppAndPortNumber() {
-        for (Rendering rendering : Rendering.all()) {
-            Set<String> deployments = new TreeSet<>(Contract.APP);
-            Set<String> services = new TreeSet<>(Contract.SERVICE_TYPES.keySet());
-            if (rendering.components().contains("monitoring")) {
-                deployments.addAll(MONITORING);
-                services.addAll(MONITORING);
+    @Rendering.Each
+    void theDeploymentsAndServicesAreTheContractOnesEachSelectingItsPodsByAppAndPortNumber(Rendering rendering) {
+        Set<String> deployments = new TreeSet<>(Contract.APP);
+        Set<String> services = new TreeSet<>(Contract.SERVICE_TYPES.keySet());
+        if (rendering.components().contains("monitoring")) {
+            deployments.addAll(MONITORING);
+            services.addAll(MONITORING);
+        }
+        assertEquals(deployments, names(rendering.all(Deployment.class)));
+        assertEquals(services, names(rendering.all(Service.class)), "worker has no Service");
+        for (Service service : rendering.all(Service.class)) {
+            String name = service.getMetadata().getName();
+            var spec = service.getSpec();
+            assertEquals(Map.of("app", name), spec.getSelector(), "Service " + name);
+            assertEquals(List.of(name), rendering.all(Deployment.class).stream().filter(d -> Rendering.matches(
+                spec.getSelector(), d.getSpec().getTemplate().getMetadata().getLabels()))
+                .map(d -> d.getMetadata().getName()).toList(), "Service " + name + " selects its pods");
+            assertEquals(1, spec.getPorts().size(), "Service " + name + " has one port");
+            ServicePort port = spec.getPorts().get(0);
+            ContainerPort target = Rendering.resolve(port.getTargetPort(), rendering.pod(name))
+                .orElseThrow(() -> new AssertionError("Service " + name + " targets no container port"));
+            if (Contract.APP.contains(name)) {
+                assertEquals(Contract.SERVICE_TYPES.get(name), spec.getType(), "Service " + name + " type");
+                assertEquals(Contract.containerPort(name), port.getPort(), "Service " + name);
+                assertEquals(Contract.containerPort(name), target.getContainerPort(), "Service " + name);
+                assertNull(port.getNodePort(), "Service " + name + ": the cluster picks the NodePort");
             }
-            assertEquals(deployments, names(rendering.all(Deployment.class)), rendering.toString());
-            assertEquals(services, names(rendering.all(Service.class)), rendering + " (worker has no Service)");
-            for (Service service : rendering.all(Service.class)) {
-                String name = service.getMetadata().getName();
-                String where = rendering + ": Service " + name;
-                var spec = service.getSpec();
-                assertEquals(Map.of("app", name), spec.getSelector(), where);
-                assertEquals(List.of(name), rendering.all(Deployment.class).stream().filter(d -> Rendering.matches(
-                    spec.getSelector(), d.getSpec().getTemplate().getMetadata().getLabels()))
-                    .map(d -> d.getMetadata().getName()).toList(), where + " selects its pods");
-                assertEquals(1, spec.getPorts().size(), where + " has one port");
-                ContainerPort target = Rendering.resolve(spec.getPorts().get(0).getTargetPort(), rendering.pod(name))
-                    .orElseThrow(() -> new AssertionError(where + " targets no container port"));
-                if (Contract.APP.contains(name)) {
-                    assertEquals(Contract.SERVICE_TYPES.get(name), spec.getType(), where + " type");
-                    assertEquals(Contract.containerPort(name), spec.getPorts().get(0).getPort(), where);
-                    assertEquals(Contract.containerPort(name), target.getContainerPort(), where);
-                    assertNull(spec.getPorts().get(0).getNodePort(), where + ": the cluster picks the NodePort");
-                }
-                if (Contract.SERVICES.contains(name)) {
-                    assertEquals(Contract.PORT, spec.getPorts().get(0).getTargetPort().getIntVal(), where + ": number");
-                }
+            if (Contract.SERVICES.contains(name)) {
+                assertEquals(Contract.PORT, port.getTargetPort().getIntVal(), "Service " + name + " by number");
             }
         }
     }
 
-    @Test
-    void recommendedLabelsAreOnEveryObjectAndPodButSelectorsAreAppOnly() {
-        for (Rendering rendering : Rendering.all()) {
-            for (HasMetadata object : rendering.objects()) {
-                assertEquals("dockercoins", Objects.requireNonNullElse(object.getMetadata().getLabels(), Map.of())
-                    .get(PART_OF), rendering + ": " + object.getKind() + " " + object.getMetadata().getName());
-            }
-            for (Deployment deployment : rendering.all(Deployment.class)) {
-                String name = deployment.getMetadata().getName();
-                String where = rendering + ": " + name;
-                LabelSelector selector = deployment.getSpec().getSelector();
-                assertEquals(Map.of("app", name), selector.getMatchLabels(),
-                    where + " selects app=" + name + " only (as `kubectl create deployment` does)");
-                assertTrue(selector.getMatchExpressions().isEmpty(), where);
-                Map<String, String> labels = deployment.getSpec().getTemplate().getMetadata().getLabels();
-                assertTrue(Rendering.matches(selector, labels), where);
-                assertEquals(Map.of("app", name, "app.kubernetes.io/name", name, PART_OF, "dockercoins"), labels,
-                    where + " pod");
-                assertEquals(name, deployment.getMetadata().getLabels().get("app.kubernetes.io/name"), where);
-            }
+    @Rendering.Each
+    void recommendedLabelsAreOnEveryObjectAndPodButSelectorsAreAppOnly(Rendering rendering) {
+        for (HasMetadata object : rendering.objects()) {
+            assertEquals("dockercoins", Objects.requireNonNullElse(object.getMetadata().getLabels(), Map.of())
+                .get(PART_OF), object.getKind() + " " + object.getMetadata().getName());
+        }
+        for (Deployment deployment : rendering.all(Deployment.class)) {
+            String name = deployment.getMetadata().getName();
+            LabelSelector selector = deployment.getSpec().getSelector();
+            assertEquals(Map.of("app", name), selector.getMatchLabels(),
+                name + " selects app=" + name + " only (as `kubectl create deployment` does)");
+            assertTrue(selector.getMatchExpressions().isEmpty(), name);
+            Map<String, String> labels = deployment.getSpec().getTemplate().getMetadata().getLabels();
+            assertTrue(Rendering.matches(selector, labels), name);
+            assertEquals(Map.of("app", name, "app.kubernetes.io/name", name, PART_OF, "dockercoins"), labels, name);
+            assertEquals(name, deployment.getMetadata().getLabels().get("app.kubernetes.io/name"), name);
         }
     }
 
@@ -143,45 +136,49 @@ class ManifestsTest {
         assertTrue(pod.path("spec").path("containers").get(0).path("ports").isMissingNode(), "no named port: " + pod);
         Service rng = Rendering.all().get(0).get(Service.class, "rng");
         assertTrue(Rendering.matches(rng.getSpec().getSelector(), labels), "Service rng selects the DaemonSet's pods");
-        assertEquals(Contract.PORT, rng.getSpec().getPorts().get(0).getTargetPort().getIntVal());
-        assertTrue(Repo.read("Dockerfile").matches("(?s).*\\nENV PORT=" + Contract.PORT + "\\b.*"), "images on 80");
     }
 
     // ---- the pods, held against the code ----
 
-    @Test
-    void eachPodSetsVariablesTheCodeReadsAndProbesPathsItServes() {
-        for (Rendering rendering : Rendering.all()) {
-            for (String name : Contract.SERVICES) {
-                Container container = rendering.container(name);
-                assertHttpProbe(rendering, name, container.getStartupProbe(), Contract.READINESS_PATH);
-                assertHttpProbe(rendering, name, container.getReadinessProbe(), Contract.READINESS_PATH);
-                // Liveness never depends on another service: /healthz only checks the process itself.
-                assertHttpProbe(rendering, name, container.getLivenessProbe(), Contract.LIVENESS_PATH);
-                Map<String, String> env = Rendering.env(container);
-                assertEquals(String.valueOf(Contract.PORT), env.get("PORT"), rendering + ": " + name);
-                InProcess.assertRunsWith(rendering + ": " + name, name, env,
-                    target -> rendering.get(Service.class, target).getSpec().getPorts().get(0).getPort());
-            }
-            Container redis = rendering.container("redis");
-            assertTrue(Rendering.env(redis).isEmpty(), rendering + ": redis takes no variables");
-            assertEquals(List.of("redis-cli", "ping"), redis.getReadinessProbe().getExec().getCommand(),
-                rendering.name());
-            assertEquals(Contract.REDIS_PORT, Rendering.resolve(redis.getLivenessProbe().getTcpSocket().getPort(),
-                rendering.pod("redis")).orElseThrow().getContainerPort(), rendering + ": redis liveness");
-            for (Deployment deployment : rendering.all(Deployment.class)) {
-                Container container = rendering.container(deployment.getMetadata().getName());
-                assertNotNull(container.getReadinessProbe(), rendering + ": " + container.getName() + " readiness");
-                assertNotNull(container.getLivenessProbe(), rendering + ": " + container.getName() + " liveness");
-            }
-            // The workshop component serves one rng request at a time.
-            assertEquals(rendering.components().contains("workshop") ? "1" : null,
-                Rendering.env(rendering.container("rng")).get("RNG_CONCURRENCY"), rendering.name());
+    @Rendering.Each
+    void eachServiceSetsWhatTheCodeReadsProbesWhatItServesAndHasTimeToStop(Rendering rendering) {
+        for (String name : Contract.SERVICES) {
+            Container container = rendering.container(name);
+            assertHttpProbe(rendering, name, container.getStartupProbe(), Contract.READINESS_PATH);
+            assertHttpProbe(rendering, name, container.getReadinessProbe(), Contract.READINESS_PATH);
+            // Liveness never depends on another service: /healthz only checks the process itself.
+            assertHttpProbe(rendering, name, container.getLivenessProbe(), Contract.LIVENESS_PATH);
+            Map<String, String> env = Rendering.env(container);
+            assertEquals(String.valueOf(Contract.PORT), env.get("PORT"), name);
+            InProcess.assertRunsWith(rendering.name(), name, env,
+                target -> rendering.get(Service.class, target).getSpec().getPorts().get(0).getPort());
+            // The sleep action (Kubernetes >= 1.30) needs no sleep binary in the image.
+            long preStop = container.getLifecycle() == null ? 0
+                : container.getLifecycle().getPreStop().getSleep().getSeconds();
+            boolean behindAService = Contract.SERVICE_TYPES.containsKey(name);
+            assertEquals(behindAService, preStop > 0, name + (behindAService
+                ? " keeps serving while its endpoint is removed (preStop)" : " needs no preStop"));
+            Long grace = rendering.pod(name).getSpec().getTerminationGracePeriodSeconds();
+            assertTrue((grace == null ? 30 : grace) >= preStop + Contract.STOP.toSeconds(), name + " grace " + grace
+                + " s < preStop + graceful stop + 5 s margin, so SIGKILL could race the exit");
         }
+        Container redis = rendering.container("redis");
+        assertTrue(Rendering.env(redis).isEmpty(), "redis takes no variables");
+        assertEquals(List.of("redis-cli", "ping"), redis.getReadinessProbe().getExec().getCommand());
+        assertEquals(Contract.REDIS_PORT, Rendering.resolve(redis.getLivenessProbe().getTcpSocket().getPort(),
+            rendering.pod("redis")).orElseThrow().getContainerPort(), "redis liveness");
+        for (Deployment deployment : rendering.all(Deployment.class)) {
+            Container container = rendering.container(deployment.getMetadata().getName());
+            assertNotNull(container.getReadinessProbe(), container.getName() + " readiness");
+            assertNotNull(container.getLivenessProbe(), container.getName() + " liveness");
+        }
+        // The workshop component serves one rng request at a time.
+        assertEquals(rendering.components().contains("workshop") ? "1" : null,
+            Rendering.env(rendering.container("rng")).get("RNG_CONCURRENCY"));
     }
 
     private static void assertHttpProbe(Rendering rendering, String name, Probe probe, String path) {
-        String where = rendering + ": " + name + " probe on " + path;
+        String where = name + " probe on " + path;
         assertNotNull(probe, where);
         assertEquals(path, probe.getHttpGet().getPath(), where);
         assertEquals(Contract.PORT, Rendering.resolve(probe.getHttpGet().getPort(), rendering.pod(name))
@@ -220,141 +217,92 @@ class ManifestsTest {
         return var.getValueFrom().getSecretKeyRef().getName();
     }
 
-    @Test
-    void everyPodMeetsTheRestrictedPodSecurityStandard() {
+    @Rendering.Each
+    void everyPodMeetsTheRestrictedPodSecurityStandardAndOnlyPrometheusGetsAnApiToken(Rendering rendering) {
         String imageUser = Repo.all("(?m)^USER (\\S+)", Repo.read("Dockerfile")).get(0);
-        for (Rendering rendering : Rendering.all()) {
-            for (Deployment deployment : rendering.all(Deployment.class)) {
-                String name = deployment.getMetadata().getName();
-                String where = rendering + ": " + name;
-                PodSpec pod = deployment.getSpec().getTemplate().getSpec();
-                PodSecurityContext podContext = pod.getSecurityContext();
-                assertEquals(Boolean.TRUE, podContext.getRunAsNonRoot(), where + " runAsNonRoot");
-                assertTrue(podContext.getRunAsUser() != null && podContext.getRunAsUser() > 0, where + " runAsUser");
-                assertEquals("RuntimeDefault", podContext.getSeccompProfile().getType(), where + " seccomp");
-                assertFalse(Boolean.TRUE.equals(pod.getHostNetwork()) || Boolean.TRUE.equals(pod.getHostPID())
-                    || Boolean.TRUE.equals(pod.getHostIPC()), where + " shares no host namespace");
-                podContext.getSysctls().forEach(s -> assertEquals("net.ipv4.ip_unprivileged_port_start", s.getName(),
-                    where + ": only sysctls of Pod Security's safe set"));
-                for (Volume volume : pod.getVolumes()) {
-                    assertTrue(volume.getEmptyDir() != null || volume.getConfigMap() != null
-                        || volume.getSecret() != null, where + " volume " + volume.getName() + " is a restricted type");
-                }
-                assertTrue(pod.getInitContainers().isEmpty(), where + " has no init containers");
-                for (Container container : pod.getContainers()) {
-                    SecurityContext context = container.getSecurityContext();
-                    assertEquals(Boolean.FALSE, context.getAllowPrivilegeEscalation(), where + " privilege escalation");
-                    assertFalse(Boolean.TRUE.equals(context.getPrivileged()), where + " privileged");
-                    assertEquals(Boolean.TRUE, context.getReadOnlyRootFilesystem(), where + " readOnlyRootFilesystem");
-                    assertEquals(List.of("ALL"), context.getCapabilities().getDrop(), where + " drops ALL");
-                    assertTrue(context.getCapabilities().getAdd().isEmpty(), where + " adds no capability");
-                    assertNull(context.getRunAsUser(), where + ": the pod's user");
-                    container.getPorts().forEach(p -> assertNull(p.getHostPort(), where + " uses no hostPort"));
-                }
-                if (Contract.SERVICES.contains(name)) {
-                    assertEquals(imageUser, podContext.getRunAsUser() + ":" + podContext.getRunAsGroup(),
-                        where + " runs as the image's USER");
-                    assertTrue(podContext.getSysctls().stream().anyMatch(s -> s.getValue().equals("0")),
-                        where + " may bind port 80 as its non-root user");
-                    // The JVM and Netty write to /tmp; the root filesystem is read-only.
-                    String tmp = rendering.container(name).getVolumeMounts().stream()
-                        .filter(m -> m.getMountPath().equals("/tmp")).findFirst().orElseThrow().getName();
-                    assertTrue(pod.getVolumes().stream().anyMatch(v -> v.getName().equals(tmp)
-                        && v.getEmptyDir() != null), where + " /tmp is an emptyDir");
-                }
+        for (Deployment deployment : rendering.all(Deployment.class)) {
+            String name = deployment.getMetadata().getName();
+            PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+            PodSecurityContext context = pod.getSecurityContext();
+            assertEquals(Boolean.TRUE, context.getRunAsNonRoot(), name + " runAsNonRoot");
+            assertTrue(context.getRunAsUser() != null && context.getRunAsUser() > 0, name + " runAsUser");
+            assertEquals("RuntimeDefault", context.getSeccompProfile().getType(), name + " seccomp");
+            assertFalse(Boolean.TRUE.equals(pod.getHostNetwork()) || Boolean.TRUE.equals(pod.getHostPID())
+                || Boolean.TRUE.equals(pod.getHostIPC()), name + " shares no host namespace");
+            context.getSysctls().forEach(s -> assertEquals("net.ipv4.ip_unprivileged_port_start", s.getName(),
+                name + ": only sysctls of Pod Security's safe set"));
+            pod.getVolumes().forEach(v -> assertTrue(v.getEmptyDir() != null || v.getConfigMap() != null
+                || v.getSecret() != null, name + " volume " + v.getName() + " is a restricted type"));
+            assertTrue(pod.getInitContainers().isEmpty(), name + " has no init containers");
+            for (Container container : pod.getContainers()) {
+                assertEquals(RESTRICTED, Repo.YAML.valueToTree(container.getSecurityContext()), name);
+                container.getPorts().forEach(p -> assertNull(p.getHostPort(), name + " uses no hostPort"));
             }
+            if (Contract.SERVICES.contains(name)) {
+                assertEquals(imageUser, context.getRunAsUser() + ":" + context.getRunAsGroup(), name + " USER");
+                assertTrue(context.getSysctls().stream().anyMatch(s -> s.getValue().equals("0")),
+                    name + " may bind port 80 as its non-root user");
+                // The JVM and Netty write to /tmp; the root filesystem is read-only.
+                String tmp = rendering.container(name).getVolumeMounts().stream()
+                    .filter(m -> m.getMountPath().equals("/tmp")).findFirst().orElseThrow().getName();
+                assertTrue(pod.getVolumes().stream().anyMatch(v -> v.getName().equals(tmp) && v.getEmptyDir() != null),
+                    name + " /tmp is an emptyDir");
+            }
+            if (name.equals("prometheus")) {
+                assertEquals("prometheus", pod.getServiceAccountName(), "Prometheus' ServiceAccount");
+            } else {
+                assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken(), name + " needs no API token");
+            }
+        }
+        if (rendering.components().contains("monitoring")) {
+            RoleBinding binding = rendering.get(RoleBinding.class, "prometheus");
+            assertEquals("Role", binding.getRoleRef().getKind(), "a Role: no cluster-wide rights");
+            assertEquals(List.of("prometheus"), binding.getSubjects().stream().map(s -> s.getName()).toList());
+            Set<String> granted = new TreeSet<>();
+            for (PolicyRule rule : rendering.get(Role.class, binding.getRoleRef().getName()).getRules()) {
+                assertEquals(List.of(""), rule.getApiGroups(), "core API group only");
+                assertEquals(List.of("get", "list", "watch"), rule.getVerbs(), "read-only");
+                granted.addAll(rule.getResources());
+            }
+            assertTrue(granted.contains("pods"), "role: pod discovery lists and watches pods");
         }
     }
 
-    @Test
-    void onlyPrometheusGetsAnApiTokenAndOnlyTheRightsItsDiscoveryNeeds() {
-        for (Rendering rendering : Rendering.all()) {
-            for (Deployment deployment : rendering.all(Deployment.class)) {
-                PodSpec pod = deployment.getSpec().getTemplate().getSpec();
-                if (deployment.getMetadata().getName().equals("prometheus")) {
-                    assertEquals("prometheus", pod.getServiceAccountName(), rendering + ": Prometheus' ServiceAccount");
-                } else {
-                    assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken(),
-                        rendering + ": " + deployment.getMetadata().getName() + " needs no Kubernetes API token");
-                }
-            }
-            if (rendering.components().contains("monitoring")) {
-                RoleBinding binding = rendering.get(RoleBinding.class, "prometheus");
-                assertEquals("Role", binding.getRoleRef().getKind(), "a Role: no cluster-wide rights");
-                assertEquals(List.of("prometheus"), binding.getSubjects().stream().map(s -> s.getName()).toList());
-                Set<String> granted = new TreeSet<>();
-                for (PolicyRule rule : rendering.get(Role.class, binding.getRoleRef().getName()).getRules()) {
-                    assertEquals(List.of(""), rule.getApiGroups(), "core API group only");
-                    assertEquals(List.of("get", "list", "watch"), rule.getVerbs(), "read-only");
-                    granted.addAll(rule.getResources());
-                }
-                assertTrue(granted.contains("pods"), "role: pod discovery lists and watches pods");
-            }
-        }
-    }
-
-    @Test
-    void resourcesAreRequestedAndLimitedWithRoomForTheJvmOutsideItsHeap() {
+    @Rendering.Each
+    void resourcesAreRequestedAndLimitedWithRoomForTheJvmOutsideItsHeap(Rendering rendering) {
         BigDecimal outsideHeap = BigDecimal.valueOf(1 - ImagesTest.maxRamFraction());
-        for (Rendering rendering : Rendering.all()) {
-            for (Deployment deployment : rendering.all(Deployment.class)) {
-                String name = deployment.getMetadata().getName();
-                ResourceRequirements resources = rendering.container(name).getResources();
-                for (String resource : List.of("cpu", "memory")) {
-                    String where = rendering + ": " + name + " " + resource;
-                    Quantity request = resources.getRequests().get(resource);
-                    Quantity limit = resources.getLimits().get(resource);
-                    assertTrue(request != null && limit != null, where + " request, limit");
-                    assertTrue(Quantity.getAmountInBytes(limit).compareTo(Quantity.getAmountInBytes(request)) >= 0,
-                        where);
-                }
-                BigDecimal memory = Quantity.getAmountInBytes(resources.getLimits().get("memory"));
-                assertTrue(!Contract.SERVICES.contains(name) || memory.multiply(outsideHeap)
-                    .compareTo(BigDecimal.valueOf(96L << 20)) >= 0, rendering + ": " + name + " memory limit " + memory
-                    + " leaves < 96 MiB outside a heap of MaxRAMPercentage (metaspace, code, threads, buffers)");
+        for (Deployment deployment : rendering.all(Deployment.class)) {
+            String name = deployment.getMetadata().getName();
+            ResourceRequirements resources = rendering.container(name).getResources();
+            for (String resource : List.of("cpu", "memory")) {
+                Quantity request = resources.getRequests().get(resource);
+                Quantity limit = resources.getLimits().get(resource);
+                assertTrue(request != null && limit != null, name + " " + resource + " request, limit");
+                assertTrue(Quantity.getAmountInBytes(limit).compareTo(Quantity.getAmountInBytes(request)) >= 0, name);
             }
+            BigDecimal memory = Quantity.getAmountInBytes(resources.getLimits().get("memory"));
+            assertTrue(!Contract.SERVICES.contains(name) || memory.multiply(outsideHeap).compareTo(BigDecimal
+                .valueOf(96L << 20)) >= 0, name + " memory limit " + memory + " leaves less than 96 MiB outside a "
+                + "heap of MaxRAMPercentage (metaspace, code, threads, direct buffers)");
         }
     }
 
-    @Test
-    void terminationLeavesTimeForPreStopAndTheGracefulStop() {
-        for (Rendering rendering : Rendering.all()) {
-            for (String name : Contract.SERVICES) {
-                Container container = rendering.container(name);
-                // The sleep action (Kubernetes >= 1.30) needs no sleep binary in the image.
-                long preStop = container.getLifecycle() == null ? 0
-                    : container.getLifecycle().getPreStop().getSleep().getSeconds();
-                boolean behindAService = Contract.SERVICE_TYPES.containsKey(name);
-                assertEquals(behindAService, preStop > 0, rendering + ": " + name + (behindAService
-                    ? " keeps serving while its endpoint is removed (preStop)" : " needs no preStop"));
-                Long set = rendering.pod(name).getSpec().getTerminationGracePeriodSeconds();
-                long grace = set == null ? 30 : set;
-                assertTrue(grace >= preStop + Contract.STOP.toSeconds(), rendering + ": " + name + " grace " + grace
-                    + " s < preStop + graceful stop + 5 s margin, so SIGKILL could race the exit");
-            }
+    /** The path and port are what every service serves (see eachServiceSetsWhatTheCodeReads…). */
+    @Rendering.Each
+    void scrapeAnnotationsPointAtTheMetricsEndpointAndNothingOverridesKubectlScale(Rendering rendering) {
+        for (Deployment deployment : rendering.all(Deployment.class)) {
+            String name = deployment.getMetadata().getName();
+            Map<String, String> expected = !Contract.SERVICES.contains(name) ? Map.of() : Map.of(
+                "prometheus.io/scrape", "true", "prometheus.io/path", Contract.METRICS_PATH,
+                "prometheus.io/port", String.valueOf(Contract.PORT));
+            assertEquals(expected, Objects.requireNonNullElse(deployment.getSpec().getTemplate().getMetadata()
+                .getAnnotations(), Map.of()), name + " scrape annotations");
+            assertNull(deployment.getSpec().getReplicas(),
+                name + " sets replicas, so applying the manifests again would undo `kubectl scale`");
         }
-    }
-
-    /** The path and port are what every service serves: eachPodSetsVariablesTheCodeReadsAndProbesPathsItServes. */
-    @Test
-    void scrapeAnnotationsPointAtTheMetricsEndpointAndNothingOverridesKubectlScale() {
-        for (Rendering rendering : Rendering.all()) {
-            for (Deployment deployment : rendering.all(Deployment.class)) {
-                String name = deployment.getMetadata().getName();
-                Map<String, String> expected = !Contract.SERVICES.contains(name) ? Map.of() : Map.of(
-                    "prometheus.io/scrape", "true", "prometheus.io/path", Contract.METRICS_PATH,
-                    "prometheus.io/port", String.valueOf(Contract.PORT));
-                assertEquals(expected, Objects.requireNonNullElse(deployment.getSpec().getTemplate().getMetadata()
-                    .getAnnotations(), Map.of()), rendering + ": " + name + " scrape annotations");
-                assertNull(deployment.getSpec().getReplicas(), rendering + ": " + name
-                    + " sets replicas, so applying the manifests again would undo `kubectl scale`");
-            }
-            assertTrue(rendering.objects().stream().noneMatch(o -> o.getKind().contains("Autoscaler")),
-                rendering.name());
-            // Redis keeps the counts in its pod: a second Redis beside it would split them.
-            assertEquals("Recreate", rendering.get(Deployment.class, "redis").getSpec().getStrategy().getType(),
-                rendering.name());
-        }
+        assertTrue(rendering.objects().stream().noneMatch(o -> o.getKind().contains("Autoscaler")));
+        // Redis keeps the counts in its pod: a second Redis beside it would split them.
+        assertEquals("Recreate", rendering.get(Deployment.class, "redis").getSpec().getStrategy().getType());
     }
 
     private static Set<String> names(List<? extends HasMetadata> objects) {

@@ -3,8 +3,11 @@ package dockercoins.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.*;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.*;
+import java.lang.annotation.*;
 import java.lang.reflect.*;
 import java.nio.file.*;
 import java.util.*;
@@ -25,6 +28,14 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
         "manifests/overlays/locked-down", List.of("network-policies", "redis-auth", "monitoring"));
 
     private static List<Rendering> all;
+
+    /** A test run once for each of all(), the run named after its rendering. */
+    @Target(ElementType.METHOD)
+    @Retention(RetentionPolicy.RUNTIME)
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dockercoins.deploy.Rendering#all")
+    @interface Each {
+    }
 
     /** Every entry point users apply, the base with each component alone, and with all of them. */
     static synchronized List<Rendering> all() {
