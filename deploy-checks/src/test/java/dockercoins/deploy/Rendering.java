@@ -3,6 +3,7 @@ package dockercoins.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.*;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import org.junit.jupiter.api.extension.*;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -29,12 +30,20 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
 
     private static List<Rendering> all;
 
-    /** A test run once for each of all(), the run named after its rendering. */
+    /** A test run once for each of all(); a failure names the rendering (surefire shows only the run's index). */
     @Target(ElementType.METHOD)
     @Retention(RetentionPolicy.RUNTIME)
     @ParameterizedTest(name = "{0}")
     @MethodSource("dockercoins.deploy.Rendering#all")
+    @ExtendWith(Each.Named.class)
     @interface Each {
+        final class Named implements TestExecutionExceptionHandler {
+            @Override
+            public void handleTestExecutionException(ExtensionContext run, Throwable failure) throws Throwable {
+                throw failure instanceof AssertionError ? new AssertionError(run.getDisplayName() + ": "
+                    + failure.getMessage(), failure) : failure;
+            }
+        }
     }
 
     /** Every entry point users apply, the base with each component alone, and with all of them. */
