@@ -32,7 +32,7 @@ class ComposeTest {
         return withoutVariables(service(name).path("image").asText());
     }
 
-    /** A value as Compose reads it with no variable set: ${REGISTRY:-x} is x. */
+    /** As Compose reads it with no variable set: ${REGISTRY:-x} is x. */
     private static String withoutVariables(String value) {
         return value.replaceAll("\\$\\{\\w+:-([^}]*)}", "$1");
     }
@@ -67,7 +67,7 @@ class ComposeTest {
     }
 
     @Test
-    void runsTheContractServicesWithMonitoringOnlyInItsProfile() {
+    void runsTheContractServicesOnTheirLoopbackPortsWithMonitoringOnlyInItsProfile() {
         Set<String> services = new TreeSet<>(MONITORING);
         services.addAll(Contract.APP);
         assertEquals(services, Repo.keys(COMPOSE.path("services")));
@@ -79,10 +79,6 @@ class ComposeTest {
                 assertTrue(source.startsWith("./") && Files.exists(Repo.path(source)), name + " mounts " + source);
             }
         }
-    }
-
-    @Test
-    void publishesTheContractPortsOnLoopbackAndTheWorkerCanBeScaled() {
         for (String name : Contract.APP) {
             Integer host = Contract.COMPOSE_HOST_PORTS.get(name);
             assertEquals(host == null ? List.of() : List.of("127.0.0.1:" + host + ":" + Contract.containerPort(name)),
@@ -122,16 +118,12 @@ class ComposeTest {
     }
 
     @Test
-    void dependenciesWaitUntilTheyAreHealthy() {
+    void dependenciesWaitUntilTheyAreHealthyAndStopGracePeriodCoversTheGracefulStop() {
         Map.of("worker", Set.of("rng", "hasher", "redis"), "webui", Set.of("redis")).forEach((name, dependencies) -> {
             JsonNode dependsOn = service(name).path("depends_on");
             assertEquals(dependencies, Repo.keys(dependsOn), name + " depends_on");
             dependencies.forEach(d -> assertEquals("service_healthy", dependsOn.path(d).path("condition").asText()));
         });
-    }
-
-    @Test
-    void stopGracePeriodCoversTheGracefulStop() {
         for (String name : Contract.SERVICES) {
             String grace = service(name).path("stop_grace_period").asText("10s");  // e.g. 35s or 1m
             assertTrue(Duration.parse("PT" + grace.toUpperCase()).compareTo(Contract.STOP) >= 0,

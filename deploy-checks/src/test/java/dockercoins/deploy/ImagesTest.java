@@ -28,7 +28,9 @@ class ImagesTest {
     }
 
     @Test
-    void eachServiceRunsItsJarOnTheSharedRuntimeStage() {
+    void eachServiceRunsItsJarOnTheSharedRuntimeStageAsANumericUserOnPort80WithOciLabels() {
+        String runtime = stage("runtime");
+        String version = Repo.all("(?m)^ARG VERSION=(\\S+)", runtime).get(0);
         for (String service : Contract.SERVICES) {
             String stage = stage(service);
             String jar = "/app/" + service + ".jar";
@@ -44,9 +46,23 @@ class ImagesTest {
             assertTrue(Repo.read(service + "/pom.xml").contains("<artifactId>maven-shade-plugin</artifactId>"),
                 service);
             assertNotNull(Repo.pomValue(service, "main.class"), service + " sets main.class for the jar's manifest");
+            assertTrue(stage.contains("org.opencontainers.image.title=\"dockercoins-" + service + "\""), service);
+            assertTrue(stage.contains("org.opencontainers.image.description="), service);
+            assertTrue(ComposeTest.image(service).endsWith(":" + version), service + ": compose tags it " + version);
         }
         assertTrue(Repo.read("pom.xml").contains("<finalName>${project.artifactId}</finalName>"), "shade's finalName");
-        assertTrue(stage("runtime").contains("COPY jvm.options /app/jvm.options"), "the runtime stage has the flags");
+        assertTrue(runtime.contains("COPY jvm.options /app/jvm.options"), "the runtime stage has the flags");
+        String user = Repo.all("(?m)^USER (\\S+)", runtime).get(0);
+        assertTrue(user.matches("[1-9]\\d*:[1-9]\\d*"), "USER " + user + ": numeric and not root, for runAsNonRoot");
+        assertTrue(runtime.contains("\nENV PORT=" + Contract.PORT + " "), "the images listen on " + Contract.PORT);
+        assertEquals(List.of(String.valueOf(Contract.PORT)), Repo.all("(?m)^EXPOSE (.+)$", DOCKERFILE));
+        String base = Repo.all("(?m)^FROM (\\S+) AS runtime", DOCKERFILE).get(0);
+        assertTrue(runtime.contains("org.opencontainers.image.base.name=\"docker.io/library/" + base + "\""), base);
+        assertTrue(runtime.contains("org.opencontainers.image.version=\"${VERSION}\""), "version label");
+        // The worker reports its version (APP_VERSION) from the tag compose and the workflow pass as VERSION.
+        assertTrue(runtime.contains("APP_VERSION=${VERSION}"), "APP_VERSION");
+        // curl, for compose's healthchecks, is in the Ubuntu-based eclipse-temurin images (not Alpine, distroless).
+        assertTrue(base.matches("eclipse-temurin:[\\d._]+-jre-(noble|jammy)"), base + " may not have curl");
     }
 
     /** The poms alone, then one Maven run for the dependency layer, then the sources, built offline. */
@@ -69,29 +85,6 @@ class ImagesTest {
         bases.removeIf(base -> DOCKERFILE.contains(" AS " + base + "\n"));
         assertEquals(2, bases.size(), "Maven to build, a JRE to run: " + bases);
         bases.forEach(base -> ComposeTest.assertPinned("the Dockerfile", base));
-    }
-
-    @Test
-    void theImagesRunAsANumericUserOnPort80WithOciLabels() {
-        String runtime = stage("runtime");
-        String user = Repo.all("(?m)^USER (\\S+)", runtime).get(0);
-        assertTrue(user.matches("[1-9]\\d*:[1-9]\\d*"), "USER " + user + ": numeric and not root, for runAsNonRoot");
-        assertTrue(runtime.contains("\nENV PORT=" + Contract.PORT + " "), "the images listen on " + Contract.PORT);
-        assertEquals(List.of(String.valueOf(Contract.PORT)), Repo.all("(?m)^EXPOSE (.+)$", DOCKERFILE));
-        String base = Repo.all("(?m)^FROM (\\S+) AS runtime", DOCKERFILE).get(0);
-        assertTrue(runtime.contains("org.opencontainers.image.base.name=\"docker.io/library/" + base + "\""), base);
-        assertTrue(runtime.contains("org.opencontainers.image.version=\"${VERSION}\""), "version label");
-        // The worker reports its version (APP_VERSION) from the tag compose and the workflow pass as VERSION.
-        assertTrue(runtime.contains("APP_VERSION=${VERSION}"), "APP_VERSION");
-        String version = Repo.all("(?m)^ARG VERSION=(\\S+)", runtime).get(0);
-        for (String service : Contract.SERVICES) {
-            String stage = stage(service);
-            assertTrue(stage.contains("org.opencontainers.image.title=\"dockercoins-" + service + "\""), service);
-            assertTrue(stage.contains("org.opencontainers.image.description="), service);
-            assertTrue(ComposeTest.image(service).endsWith(":" + version), service + ": compose tags it " + version);
-        }
-        // curl, for compose's healthchecks, is in the Ubuntu-based eclipse-temurin images (not Alpine, distroless).
-        assertTrue(base.matches("eclipse-temurin:[\\d._]+-jre-(noble|jammy)"), base + " may not have curl");
     }
 
     /** Everything stays out of the build context but the poms, the modules' main sources and jvm.options. */

@@ -11,7 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.*;
 import java.util.*;
-import java.util.regex.*;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -106,10 +105,8 @@ class MonitoringTest {
             assertEquals(1, monitor.getSpec().getPodMetricsEndpoints().size());
             PodMetricsEndpoint endpoint = monitor.getSpec().getPodMetricsEndpoints().get(0);
             assertEquals(Contract.METRICS_PATH, endpoint.getPath());
-            for (String name : Contract.SERVICES) {
-                assertEquals(Contract.PORT, Rendering.resolve(new IntOrString(endpoint.getPort()), rendering.pod(name))
-                    .orElseThrow().getContainerPort(), rendering + ": " + name + " metrics port");
-            }
+            Contract.SERVICES.forEach(name -> assertEquals(Contract.PORT, Rendering.resolve(new IntOrString(endpoint
+                .getPort()), rendering.pod(name)).orElseThrow().getContainerPort(), rendering + ": " + name + " port"));
             assertEquals("__meta_kubernetes_pod_label_app", endpoint.getRelabelings().get(0).getSourceLabels().get(0));
             assertEquals("job", endpoint.getRelabelings().get(0).getTargetLabel());
         }
@@ -118,7 +115,7 @@ class MonitoringTest {
     /** The metrics path every Prometheus scrapes serves the Prometheus text format; the dashboard asks for those. */
     @Test
     void theServicesExposeValidMetricsAndTheDashboardAsksOnlyForThoseInValidPromQl() throws Exception {
-        Set<String> known = new TreeSet<>(Contract.metricSeries());
+        Set<String> known = new TreeSet<>(Contract.METRIC_SERIES);
         for (String name : Contract.SERVICES) {
             try (InProcess running = InProcess.start(name, Map.of())) {
                 running.get("/");  // one request, so the HTTP server metrics exist
@@ -156,7 +153,7 @@ class MonitoringTest {
     }
 
     @Test
-    void theDashboardUsesTheProvisionedPrometheus() {
+    void theDashboardUsesTheProvisionedPrometheusAndGrafanaFindsItWhereComposeAndKubernetesMountIt() {
         JsonNode datasource = Repo.yaml(DATASOURCES).path("datasources");
         assertEquals(1, datasource.size());
         String uid = datasource.get(0).path("uid").asText();
@@ -164,9 +161,6 @@ class MonitoringTest {
         // http://prometheus:9090 reaches Prometheus in both: the compose service and the Kubernetes Service.
         assertEquals("http://prometheus:9090", datasource.get(0).path("url").asText());
         assertFalse(ComposeTest.service("prometheus").has("command"), "Prometheus listens on its default port 9090");
-        for (Rendering rendering : Rendering.with("monitoring")) {
-            assertEquals(9090, rendering.get(Service.class, "prometheus").getSpec().getPorts().get(0).getPort());
-        }
         Set<Integer> ids = new TreeSet<>();
         for (JsonNode panel : panels()) {
             assertTrue(ids.add(panel.path("id").asInt()), "panel ids are unique: " + panel.path("id"));
@@ -176,11 +170,7 @@ class MonitoringTest {
         JsonNode dashboard = Repo.json(DASHBOARD);
         assertEquals("dockercoins", dashboard.path("uid").asText());
         assertTrue(dashboard.path("id").isMissingNode(), "no database id in a provisioned dashboard");
-    }
-
-    /** Compose and Kubernetes put the same files where Grafana's provisioning looks for them. */
-    @Test
-    void grafanaFindsTheDashboardWhereBothMountIt() {
+        // Compose and Kubernetes put the same files where Grafana's provisioning looks for them.
         String dashboards = Repo.yaml(DASHBOARD_PROVIDERS).at("/providers/0/options/path").asText();
         String home = dashboards + "/dockercoins.json";
         Map<String, String> composeMounts = new HashMap<>();
@@ -189,9 +179,10 @@ class MonitoringTest {
         assertEquals("./monitoring/grafana/dashboards", composeMounts.get(dashboards));
         assertEquals("./monitoring/grafana/provisioning", composeMounts.get("/etc/grafana/provisioning"));
         assertEquals(home, ComposeTest.environment("grafana").get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"));
+        Map<String, String> files = Map.of(home, DASHBOARD, "/etc/grafana/provisioning/datasources/prometheus.yaml",
+            DATASOURCES, "/etc/grafana/provisioning/dashboards/dockercoins.yaml", DASHBOARD_PROVIDERS);
         for (Rendering rendering : Rendering.with("monitoring")) {
-            Map<String, String> files = Map.of(home, DASHBOARD, "/etc/grafana/provisioning/datasources/prometheus.yaml",
-                DATASOURCES, "/etc/grafana/provisioning/dashboards/dockercoins.yaml", DASHBOARD_PROVIDERS);
+            assertEquals(9090, rendering.get(Service.class, "prometheus").getSpec().getPorts().get(0).getPort());
             files.forEach((at, file) -> assertEquals(Repo.read(file), mounted(rendering, "grafana", at), rendering
                 + ": " + file + " at " + at));
             assertEquals(home, Rendering.env(rendering.container("grafana"))
@@ -233,14 +224,8 @@ class MonitoringTest {
         String stripped = expression.replaceAll("\"(?:[^\"\\\\]|\\\\.)*\"", "\"\"")  // strings
             .replaceAll("\\{[^}]*}", "").replaceAll("\\[[^]]*]", "")  // matchers, ranges
             .replaceAll("\\b(by|without|on|ignoring)\\s*\\([^)]*\\)", "");  // grouping
-        Set<String> names = new TreeSet<>();
-        Matcher identifier = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*(\\s*\\()?").matcher(stripped);
-        while (identifier.find()) {
-            String word = identifier.group().replaceAll("\\s*\\($", "");
-            if (identifier.group(1) == null && !PROMQL_WORDS.contains(word)) {
-                names.add(word);
-            }
-        }
+        Set<String> names = new TreeSet<>(Repo.all("(\\b[a-zA-Z_:][a-zA-Z0-9_:]*+)(?!\\s*\\()", stripped));
+        names.removeAll(PROMQL_WORDS);
         return names;
     }
 }

@@ -37,13 +37,9 @@ class NetworkPoliciesTest {
     void onlyTheArrowsOfTheDiagramAreOpen() {
         for (Rendering rendering : Rendering.with("network-policies")) {
             Matrix matrix = new Matrix(rendering.all(NetworkPolicy.class));
-            Endpoint rng = pod(rendering, "rng");
-            Endpoint hasher = pod(rendering, "hasher");
-            Endpoint worker = pod(rendering, "worker");
-            Endpoint webui = pod(rendering, "webui");
-            Endpoint redis = pod(rendering, "redis");
-            int http = Contract.PORT;
-            int redisPort = Contract.REDIS_PORT;
+            Endpoint rng = pod(rendering, "rng"), hasher = pod(rendering, "hasher"), worker = pod(rendering, "worker");
+            Endpoint webui = pod(rendering, "webui"), redis = pod(rendering, "redis");
+            int http = Contract.PORT, redisPort = Contract.REDIS_PORT;
             // The diagram.
             matrix.open(BROWSER, webui, http);
             matrix.open(worker, rng, http);
@@ -64,11 +60,8 @@ class NetworkPoliciesTest {
                 }
             }
             // Everything else is closed.
-            for (Endpoint outsider : List.of(BROWSER, OTHER_POD)) {
-                for (Endpoint inside : List.of(rng, hasher, worker, redis)) {
-                    matrix.closed(outsider, inside, Contract.containerPort(inside.name()));
-                }
-            }
+            List.of(rng, hasher, worker, redis).forEach(inside -> List.of(BROWSER, OTHER_POD)
+                .forEach(outsider -> matrix.closed(outsider, inside, Contract.containerPort(inside.name()))));
             // Between our own pods, each side closes these on its own (egress of one, ingress of the other).
             matrix.closedOnBothSides(webui, rng, http);
             matrix.closedOnBothSides(webui, hasher, http);
@@ -79,8 +72,7 @@ class NetworkPoliciesTest {
             matrix.closedOnBothSides(redis, worker, http);
             matrix.closed(worker, webui, http);  // webui's port is open to anyone; the worker's egress is not
             if (monitoring) {
-                Endpoint prometheus = pod(rendering, "prometheus");
-                Endpoint grafana = pod(rendering, "grafana");
+                Endpoint prometheus = pod(rendering, "prometheus"), grafana = pod(rendering, "grafana");
                 matrix.open(BROWSER, prometheus, 9090);
                 matrix.open(BROWSER, grafana, 3000);
                 matrix.open(grafana, prometheus, 9090);

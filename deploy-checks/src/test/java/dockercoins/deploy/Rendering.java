@@ -69,12 +69,10 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
     /** A throw-away kustomization of the base with some components (kustomize takes relative paths only). */
     static Path overlay(String name, List<String> components) {
         Path dir = Repo.path("deploy-checks/target/kustomizations/" + name.replace(' ', '_'));
-        StringBuilder yaml = new StringBuilder("resources: [" + dir.relativize(Repo.path("manifests/base")) + "]\n");
-        yaml.append("components:\n");
-        components.forEach(c -> yaml.append("  - ").append(dir.relativize(Repo.path("manifests/components/" + c)))
-            .append('\n'));
         try {
-            Files.writeString(Files.createDirectories(dir).resolve("kustomization.yaml"), yaml);
+            Files.writeString(Files.createDirectories(dir).resolve("kustomization.yaml"), "resources: ["
+                + dir.relativize(Repo.path("manifests/base")) + "]\ncomponents: " + components.stream()
+                .map(c -> dir.relativize(Repo.path("manifests/components/" + c))).toList() + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -89,20 +87,19 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
     static List<HasMetadata> read(String yaml, String origin) {
         List<HasMetadata> objects = new ArrayList<>();
         for (JsonNode document : Repo.yamlDocuments(yaml, origin)) {
-            String what = origin + " (" + document.path("kind").asText() + " " + document.at("/metadata/name")
-                .asText() + ")";
+            String what = origin + " (" + document.path("kind").asText() + " " + document.at("/metadata/name").asText();
             KubernetesResource resource;
             try {
                 resource = Repo.YAML.treeToValue(document, KubernetesResource.class);
             } catch (Exception e) {
-                throw new AssertionError(what + " does not fit the Kubernetes model: " + e.getMessage(), e);
+                throw new AssertionError(what + ") does not fit the Kubernetes model: " + e.getMessage(), e);
             }
             if (resource instanceof GenericKubernetesResource || !(resource instanceof HasMetadata object)) {
-                throw new AssertionError(what + ": not a kind the Kubernetes model knows");
+                throw new AssertionError(what + "): not a kind the Kubernetes model knows");
             }
             List<String> unknown = new ArrayList<>();
             collectUnknownFields(object, object.getKind(), unknown);
-            assertTrue(unknown.isEmpty(), what + " has fields the Kubernetes model does not know: " + unknown);
+            assertTrue(unknown.isEmpty(), what + ") has fields the Kubernetes model does not know: " + unknown);
             objects.add(object);
         }
         return objects;
@@ -199,19 +196,17 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
     /** Kubernetes' label selector semantics: every matchLabels pair and every matchExpression holds. */
     static boolean matches(LabelSelector selector, Map<String, String> labels) {
         Map<String, String> actual = Objects.requireNonNullElse(labels, Map.of());
-        if (selector == null || !matches(Objects.requireNonNullElse(selector.getMatchLabels(), Map.of()), actual)) {
-            return false;
-        }
-        return selector.getMatchExpressions().stream().allMatch(requirement -> {
-            String value = actual.get(requirement.getKey());
-            return switch (requirement.getOperator()) {
-                case "In" -> value != null && requirement.getValues().contains(value);
-                case "NotIn" -> value == null || !requirement.getValues().contains(value);
-                case "Exists" -> value != null;
-                case "DoesNotExist" -> value == null;
-                default -> throw new AssertionError("unknown selector operator " + requirement.getOperator());
-            };
-        });
+        return selector != null && matches(Objects.requireNonNullElse(selector.getMatchLabels(), Map.of()), actual)
+            && selector.getMatchExpressions().stream().allMatch(requirement -> {
+                String value = actual.get(requirement.getKey());
+                return switch (requirement.getOperator()) {
+                    case "In" -> value != null && requirement.getValues().contains(value);
+                    case "NotIn" -> value == null || !requirement.getValues().contains(value);
+                    case "Exists" -> value != null;
+                    case "DoesNotExist" -> value == null;
+                    default -> throw new AssertionError("unknown selector operator " + requirement.getOperator());
+                };
+            });
     }
 
     static boolean matches(Map<String, String> selector, Map<String, String> labels) {
