@@ -1,8 +1,7 @@
 package dockercoins.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.databind.node.*;
 import io.fabric8.kubernetes.api.model.*;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
@@ -10,15 +9,11 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.*;
 import java.util.*;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.regex.*;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/**
- * charts/dockercoins renders, for the same choices, exactly the objects kustomize renders (so every check of
- * ManifestsTest, NetworkPoliciesTest and MonitoringTest holds for the chart too); its own values do what they say.
- */
+/** charts/dockercoins renders kustomize's objects (so every check of the manifests holds for it); values work. */
 class ChartTest {
 
     private static final String CHART = Repo.path("charts/dockercoins").toString();
@@ -51,7 +46,7 @@ class ChartTest {
     }
 
     @Test
-    void imagesReplicasDelaysAndResourcesAreValues() {
+    void imagesReplicasDelaysResourcesAndPodMonitorLabelsAreValues() {
         Rendering chart = render("--set", "image.registry=registry.example.com/me", "--set", "image.tag=v0.2",
             "--set", "worker.replicas=10", "--set", "rng.delayMs=50", "--set", "hasher.delayMs=0", "--set",
             "worker.delayMs=0", "--set", "rng.concurrency=2", "--set", "webui.resources.limits.memory=512Mi");
@@ -65,6 +60,10 @@ class ChartTest {
         assertEquals("0", Rendering.env(chart.container("hasher")).get("HASHER_DELAY_MS"));
         assertEquals("0", Rendering.env(chart.container("worker")).get("WORKER_DELAY_MS"), "0 is a value too");
         assertEquals("512Mi", chart.container("webui").getResources().getLimits().get("memory").toString());
+        Map<String, String> labels = render("--set", "podMonitor.enabled=true", "--set",
+            "podMonitor.labels.release=kps").get(PodMonitor.class, "dockercoins").getMetadata().getLabels();
+        assertEquals("kps", labels.get("release"));
+        assertEquals("dockercoins", labels.get("app.kubernetes.io/part-of"));
     }
 
     /** Redis asks for a password from a Secret, made by the chart or the user's; worker and webui send it. */
@@ -79,14 +78,6 @@ class ChartTest {
         Rendering existing = render("--set", "redis.auth.enabled=true", "--set", "redis.auth.existingSecret=mine");
         assertTrue(existing.all(Secret.class).isEmpty(), "the user's Secret is used as it is");
         assertEquals("mine", ManifestsTest.assertRedisPassword(existing));
-    }
-
-    @Test
-    void thePodMonitorTakesTheLabelsTheOperatorSelects() {
-        Map<String, String> labels = render("--set", "podMonitor.enabled=true", "--set",
-            "podMonitor.labels.release=kps").get(PodMonitor.class, "dockercoins").getMetadata().getLabels();
-        assertEquals("kps", labels.get("release"));
-        assertEquals("dockercoins", labels.get("app.kubernetes.io/part-of"));
     }
 
     /** The workshop's commands: plain names, whatever the release is called, and the notes say how to get in. */

@@ -2,10 +2,7 @@ package dockercoins.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SchemaLocation;
-import com.networknt.schema.SpecVersion;
-import com.networknt.schema.ValidationMessage;
+import com.networknt.schema.*;
 import org.junit.jupiter.api.Test;
 
 import java.io.*;
@@ -67,7 +64,7 @@ class ComposeTest {
     }
 
     @Test
-    void runsTheContractServicesOnTheirLoopbackPortsWithMonitoringOnlyInItsProfile() {
+    void runsAndBuildsTheContractServicesOnLoopbackPortsWithMonitoringOnlyInItsProfile() {
         Set<String> services = new TreeSet<>(MONITORING);
         services.addAll(Contract.APP);
         assertEquals(services, Repo.keys(COMPOSE.path("services")));
@@ -86,10 +83,6 @@ class ComposeTest {
         }
         JsonNode worker = service("worker");
         assertFalse(worker.has("container_name") || worker.has("deploy"), "`--scale worker=N` decides");
-    }
-
-    @Test
-    void buildsEachServiceFromItsDockerfileStageUnderThePublishedName() {
         for (String name : Contract.SERVICES) {
             JsonNode build = service(name).path("build");
             assertEquals(".", build.path("context").asText(), name + " builds from the repository root");

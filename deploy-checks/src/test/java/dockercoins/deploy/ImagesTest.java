@@ -67,7 +67,7 @@ class ImagesTest {
 
     /** The poms alone, then one Maven run for the dependency layer, then the sources, built offline. */
     @Test
-    void dependenciesAreCachedInALayerBeforeTheSourcesAndEveryBaseImageIsPinned() {
+    void theBuildCachesDependenciesBeforeTheSourcesItLetsInAndPinsItsBaseImages() {
         String build = stage("build");
         String beforeMaven = build.substring(0, build.indexOf("\nRUN mvn "));
         Set<String> poms = new TreeSet<>(Set.of("pom.xml"));
@@ -85,11 +85,7 @@ class ImagesTest {
         bases.removeIf(base -> DOCKERFILE.contains(" AS " + base + "\n"));
         assertEquals(2, bases.size(), "Maven to build, a JRE to run: " + bases);
         bases.forEach(base -> ComposeTest.assertPinned("the Dockerfile", base));
-    }
-
-    /** Everything stays out of the build context but the poms, the modules' main sources and jvm.options. */
-    @Test
-    void dockerignoreLetsInExactlyWhatTheBuildReads() {
+        // Everything stays out of the build context but the poms, the modules' main sources and jvm.options.
         List<String> rules = Repo.all("(?m)^([^#\\s].*)$", Repo.read(".dockerignore"));
         assertEquals("*", rules.get(0), "everything is left out first");
         Set<String> expected = new TreeSet<>(Set.of("!pom.xml", "!jvm.options"));
@@ -105,22 +101,18 @@ class ImagesTest {
     }
 
     @Test
-    void jvmOptionsAreTheSmallFootprintFlagsAndTheJvmTakesThemWithoutWarnings() throws Exception {
+    void jvmOptionsAreSmallFootprintFlagsTheJvmTakesAndEachServiceStartsWithThemAndStopsOnSigterm() throws Exception {
         List<String> flags = flags();
         assertTrue(flags.containsAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-XX:+ExitOnOutOfMemoryError", "-Xms16m")), "small-footprint flags, a small initial heap: " + flags);
         assertTrue(flags.stream().noneMatch(f -> f.startsWith("-Xmx")), "the heap follows the container's limit");
         assertTrue(maxRamFraction() > 0);
-        Process process = new ProcessBuilder(JAVA, JVM_OPTIONS, "-version").redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, process.exitValue(), output);
+        Process version = new ProcessBuilder(JAVA, JVM_OPTIONS, "-version").redirectErrorStream(true).start();
+        String output = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(version.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, version.exitValue(), output);
         assertFalse(output.toLowerCase().contains("warning"), "the JVM warns about a flag:\n" + output);
-    }
-
-    /** The image's command: java @jvm.options with the main class; ready on /readyz, exit 0 on SIGTERM. */
-    @Test
-    void eachServiceStartsWithTheImageCommandAndStopsCleanlyOnSigterm() throws Exception {
+        // The image's command: java @jvm.options with the main class; ready on /readyz, exit 0 on SIGTERM.
         for (String service : Contract.SERVICES) {
             int port;
             try (ServerSocket socket = new ServerSocket(0)) {

@@ -2,8 +2,7 @@ package dockercoins.deploy;
 
 import dockercoins.hasher.Hasher;
 import dockercoins.rng.Rng;
-import dockercoins.shared.Env;
-import dockercoins.shared.Service;
+import dockercoins.shared.*;
 import dockercoins.shared.Service.RunningService;
 import dockercoins.webui.Webui;
 import dockercoins.worker.Worker;
@@ -18,20 +17,14 @@ import java.util.function.ToIntFunction;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/**
- * A service started in-process with the environment a deployment file gives it, to ask the code
- * itself which variables it reads and which paths it serves.
- */
+/** A service started in-process with a deployment file's environment: which variables it reads, what it serves. */
 record InProcess(Env env, RunningService running) implements AutoCloseable {
 
     private static final Map<String, Service.Factory> FACTORIES = Map.of(
         "rng", Rng::deployment, "hasher", Hasher::deployment, "worker", Worker::deployment, "webui", Webui::deployment);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    /**
-     * Starts a service with a deployment's variables, except that it listens on a free port and its
-     * URLs point at a closed local port (the variable names, and every other value, stay as written).
-     */
+    /** With a deployment's variables, but on a free port, and URLs to a closed local port (names stay as written). */
     static InProcess start(String service, Map<String, String> deploymentEnv) {
         Map<String, String> vars = new HashMap<>();
         deploymentEnv.forEach((name, value) -> vars.put(name, value.matches("https?://.*") ? "http://127.0.0.1:1"
@@ -48,9 +41,8 @@ record InProcess(Env env, RunningService running) implements AutoCloseable {
     }
 
     /**
-     * What a deployment file gives a service, held against the code: only variables of the configuration table, every
-     * URL naming its service (by scheme, host and port), all of them read, and the probes' and metrics' paths served.
-     * Returns how many URLs it sets.
+     * A deployment's variables for a service, held against the code: only ones of the configuration table, each URL
+     * naming its service (scheme, host, port), all read, probes' and metrics' paths served. Returns how many URLs.
      */
     static int assertRunsWith(String where, String service, Map<String, String> env, ToIntFunction<String> port) {
         assertTrue(Contract.VARIABLES.containsAll(env.keySet()), where + " sets " + env.keySet());

@@ -3,9 +3,7 @@ package dockercoins.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.*;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.api.model.rbac.Role;
-import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.*;
 import org.junit.jupiter.api.Test;
 
 import java.io.*;
@@ -16,10 +14,7 @@ import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/**
- * The Kubernetes manifests, as kustomize renders every entry point and component (each test that takes a Rendering
- * runs once for each): held against the code.
- */
+/** The Kubernetes manifests, as kustomize renders every entry point and component (@Rendering.Each): vs the code. */
 class ManifestsTest {
 
     private static final String PART_OF = "app.kubernetes.io/part-of";
@@ -27,8 +22,6 @@ class ManifestsTest {
     /** Pod Security "restricted", for every container: exactly this, so nothing loosens it. */
     private static final JsonNode RESTRICTED = Repo.yamlDocuments(
         "{allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}", "").get(0);
-
-    // ---- the files ----
 
     /** kubercoins: `kubectl apply -f dockercoins.yaml` applies exactly what `kubectl apply -k manifests/base` does. */
     @Test
@@ -70,11 +63,9 @@ class ManifestsTest {
         }
     }
 
-    // ---- names, ports and labels the workshop relies on ----
-
     /** Numeric targetPorts: the DaemonSet chapter's pods, made by `kubectl create deployment`, name no port. */
     @Rendering.Each
-    void theDeploymentsAndServicesAreTheContractOnesEachSelectingItsPodsByAppAndPortNumber(Rendering rendering) {
+    void deploymentsScaleFreelyAndServicesAreTheContractOnesSelectingTheirPodsByAppAndPortNumber(Rendering rendering) {
         Set<String> deployments = new TreeSet<>(Contract.APP);
         Set<String> services = new TreeSet<>(Contract.SERVICE_TYPES.keySet());
         if (rendering.components().contains("monitoring")) {
@@ -82,6 +73,11 @@ class ManifestsTest {
             services.addAll(MONITORING);
         }
         assertEquals(deployments, names(rendering.all(Deployment.class)));
+        rendering.all(Deployment.class).forEach(d -> assertNull(d.getSpec().getReplicas(), d.getMetadata().getName()
+            + " sets replicas, so applying the manifests again would undo `kubectl scale`"));
+        assertTrue(rendering.objects().stream().noneMatch(o -> o.getKind().contains("Autoscaler")));
+        // Redis keeps the counts in its pod: a second Redis beside it would split them.
+        assertEquals("Recreate", rendering.get(Deployment.class, "redis").getSpec().getStrategy().getType());
         assertEquals(services, names(rendering.all(Service.class)), "worker has no Service");
         for (Service service : rendering.all(Service.class)) {
             String name = service.getMetadata().getName();
@@ -107,7 +103,7 @@ class ManifestsTest {
     }
 
     @Rendering.Each
-    void recommendedLabelsAreOnEveryObjectAndPodButSelectorsAreAppOnly(Rendering rendering) {
+    void recommendedLabelsAreOnEveryObjectPodsCarryScrapeAnnotationsAndSelectorsAreAppOnly(Rendering rendering) {
         for (HasMetadata object : rendering.objects()) {
             assertEquals("dockercoins", Objects.requireNonNullElse(object.getMetadata().getLabels(), Map.of())
                 .get(PART_OF), object.getKind() + " " + object.getMetadata().getName());
@@ -122,6 +118,12 @@ class ManifestsTest {
             assertTrue(Rendering.matches(selector, labels), name);
             assertEquals(Map.of("app", name, "app.kubernetes.io/name", name, PART_OF, "dockercoins"), labels, name);
             assertEquals(name, deployment.getMetadata().getLabels().get("app.kubernetes.io/name"), name);
+            // The path and port are what every service serves (see eachServiceSetsWhatTheCodeReads…).
+            Map<String, String> scrape = !Contract.SERVICES.contains(name) ? Map.of() : Map.of(
+                "prometheus.io/scrape", "true", "prometheus.io/path", Contract.METRICS_PATH,
+                "prometheus.io/port", String.valueOf(Contract.PORT));
+            assertEquals(scrape, Objects.requireNonNullElse(deployment.getSpec().getTemplate().getMetadata()
+                .getAnnotations(), Map.of()), name + " scrape annotations");
         }
     }
 
@@ -137,8 +139,6 @@ class ManifestsTest {
         Service rng = Rendering.all().get(0).get(Service.class, "rng");
         assertTrue(Rendering.matches(rng.getSpec().getSelector(), labels), "Service rng selects the DaemonSet's pods");
     }
-
-    // ---- the pods, held against the code ----
 
     @Rendering.Each
     void eachServiceSetsWhatTheCodeReadsProbesWhatItServesAndHasTimeToStop(Rendering rendering) {
@@ -218,8 +218,9 @@ class ManifestsTest {
     }
 
     @Rendering.Each
-    void everyPodMeetsTheRestrictedPodSecurityStandardAndOnlyPrometheusGetsAnApiToken(Rendering rendering) {
+    void everyPodIsRestrictedAndBoundedWithRoomForTheJvmOutsideItsHeapAndOnlyPrometheusGetsAToken(Rendering rendering) {
         String imageUser = Repo.all("(?m)^USER (\\S+)", Repo.read("Dockerfile")).get(0);
+        BigDecimal outsideHeap = BigDecimal.valueOf(1 - ImagesTest.maxRamFraction());
         for (Deployment deployment : rendering.all(Deployment.class)) {
             String name = deployment.getMetadata().getName();
             PodSpec pod = deployment.getSpec().getTemplate().getSpec();
@@ -248,6 +249,17 @@ class ManifestsTest {
                 assertTrue(pod.getVolumes().stream().anyMatch(v -> v.getName().equals(tmp) && v.getEmptyDir() != null),
                     name + " /tmp is an emptyDir");
             }
+            ResourceRequirements resources = rendering.container(name).getResources();
+            for (String resource : List.of("cpu", "memory")) {
+                Quantity request = resources.getRequests().get(resource);
+                Quantity limit = resources.getLimits().get(resource);
+                assertTrue(request != null && limit != null, name + " " + resource + " request, limit");
+                assertTrue(Quantity.getAmountInBytes(limit).compareTo(Quantity.getAmountInBytes(request)) >= 0, name);
+            }
+            BigDecimal memory = Quantity.getAmountInBytes(resources.getLimits().get("memory"));
+            assertTrue(!Contract.SERVICES.contains(name) || memory.multiply(outsideHeap).compareTo(BigDecimal
+                .valueOf(96L << 20)) >= 0, name + " memory limit " + memory + " leaves less than 96 MiB outside a "
+                + "heap of MaxRAMPercentage (metaspace, code, threads, direct buffers)");
             if (name.equals("prometheus")) {
                 assertEquals("prometheus", pod.getServiceAccountName(), "Prometheus' ServiceAccount");
             } else {
@@ -266,43 +278,6 @@ class ManifestsTest {
             }
             assertTrue(granted.contains("pods"), "role: pod discovery lists and watches pods");
         }
-    }
-
-    @Rendering.Each
-    void resourcesAreRequestedAndLimitedWithRoomForTheJvmOutsideItsHeap(Rendering rendering) {
-        BigDecimal outsideHeap = BigDecimal.valueOf(1 - ImagesTest.maxRamFraction());
-        for (Deployment deployment : rendering.all(Deployment.class)) {
-            String name = deployment.getMetadata().getName();
-            ResourceRequirements resources = rendering.container(name).getResources();
-            for (String resource : List.of("cpu", "memory")) {
-                Quantity request = resources.getRequests().get(resource);
-                Quantity limit = resources.getLimits().get(resource);
-                assertTrue(request != null && limit != null, name + " " + resource + " request, limit");
-                assertTrue(Quantity.getAmountInBytes(limit).compareTo(Quantity.getAmountInBytes(request)) >= 0, name);
-            }
-            BigDecimal memory = Quantity.getAmountInBytes(resources.getLimits().get("memory"));
-            assertTrue(!Contract.SERVICES.contains(name) || memory.multiply(outsideHeap).compareTo(BigDecimal
-                .valueOf(96L << 20)) >= 0, name + " memory limit " + memory + " leaves less than 96 MiB outside a "
-                + "heap of MaxRAMPercentage (metaspace, code, threads, direct buffers)");
-        }
-    }
-
-    /** The path and port are what every service serves (see eachServiceSetsWhatTheCodeReads…). */
-    @Rendering.Each
-    void scrapeAnnotationsPointAtTheMetricsEndpointAndNothingOverridesKubectlScale(Rendering rendering) {
-        for (Deployment deployment : rendering.all(Deployment.class)) {
-            String name = deployment.getMetadata().getName();
-            Map<String, String> expected = !Contract.SERVICES.contains(name) ? Map.of() : Map.of(
-                "prometheus.io/scrape", "true", "prometheus.io/path", Contract.METRICS_PATH,
-                "prometheus.io/port", String.valueOf(Contract.PORT));
-            assertEquals(expected, Objects.requireNonNullElse(deployment.getSpec().getTemplate().getMetadata()
-                .getAnnotations(), Map.of()), name + " scrape annotations");
-            assertNull(deployment.getSpec().getReplicas(),
-                name + " sets replicas, so applying the manifests again would undo `kubectl scale`");
-        }
-        assertTrue(rendering.objects().stream().noneMatch(o -> o.getKind().contains("Autoscaler")));
-        // Redis keeps the counts in its pod: a second Redis beside it would split them.
-        assertEquals("Recreate", rendering.get(Deployment.class, "redis").getSpec().getStrategy().getType());
     }
 
     private static Set<String> names(List<? extends HasMetadata> objects) {

@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dockercoins.shared.testing.Promtool;
 import io.fabric8.kubernetes.api.model.*;
-import io.fabric8.openshift.api.model.monitoring.v1.PodMetricsEndpoint;
-import io.fabric8.openshift.api.model.monitoring.v1.PodMonitor;
+import io.fabric8.openshift.api.model.monitoring.v1.*;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,7 +30,7 @@ class MonitoringTest {
 
     /** Compose's DNS answers a service name with one A record per container: every scaled worker is found. */
     @Test
-    void composePrometheusPassesPromtoolAndScrapesEveryReplicaOfEveryService() throws Exception {
+    void bothPrometheusConfigsPassPromtoolAndComposeScrapesEveryReplicaOfEveryService() throws Exception {
         Promtool.checkConfig(Repo.path(COMPOSE_PROMETHEUS));
         JsonNode job = onlyJob(COMPOSE_PROMETHEUS);
         assertEquals(1, job.path("dns_sd_configs").size(), "one DNS discovery for the app");
@@ -42,11 +41,7 @@ class MonitoringTest {
         assertEquals(Contract.METRICS_PATH, job.path("metrics_path").asText(Contract.METRICS_PATH));
         assertEquals("[{\"source_labels\":[\"__meta_dns_name\"],\"target_label\":\"job\"}]",
             job.path("relabel_configs").toString(), "job is the service name, as on Kubernetes");
-    }
-
-    /** Debian's promtool is built without Kubernetes discovery: then it checks all the rest of the file. */
-    @Test
-    void kubernetesPrometheusPassesPromtool() throws Exception {
+        // Debian's promtool is built without Kubernetes discovery: then it checks all the rest of the file.
         Path probe = Files.writeString(temp.resolve("probe.yml"),
             "scrape_configs:\n  - job_name: probe\n    kubernetes_sd_configs:\n      - role: pod\n");
         if (Repo.run("promtool", "check", "config", "--syntax-only", probe.toString()).exit() == 0) {
@@ -55,20 +50,17 @@ class MonitoringTest {
         }
         System.err.println("\n!!! this promtool has no kubernetes_sd_configs: the rest of the file is checked !!!\n");
         ObjectNode config = (ObjectNode) Repo.yaml(KUBERNETES_PROMETHEUS);
-        ObjectNode job = (ObjectNode) config.path("scrape_configs").get(0);
-        job.remove("kubernetes_sd_configs");
-        job.putArray("static_configs").addObject().putArray("targets").add("placeholder:" + Contract.PORT);
+        ObjectNode kubernetesJob = (ObjectNode) config.path("scrape_configs").get(0);
+        kubernetesJob.remove("kubernetes_sd_configs");
+        kubernetesJob.putArray("static_configs").addObject().putArray("targets").add("placeholder:" + Contract.PORT);
         Path rest = temp.resolve("prometheus-without-kubernetes-sd.yml");
         Repo.YAML.writeValue(rest.toFile(), config);
         Promtool.checkConfig(rest);
     }
 
-    /**
-     * Every pod (each worker replica), of this namespace only (what the Role allows), by the annotations and
-     * labels the app's pods carry; the rendered ConfigMap is this file, mounted where Prometheus reads it.
-     */
+    /** Every pod (each worker), of this namespace (what the Role allows), by its annotations; the file is mounted. */
     @Test
-    void kubernetesPrometheusScrapesEveryAppPodByItsAnnotations() {
+    void kubernetesPrometheusAndThePodMonitorScrapeEveryAppPod() {
         JsonNode job = onlyJob(KUBERNETES_PROMETHEUS);
         JsonNode discovery = job.path("kubernetes_sd_configs").get(0);
         assertEquals("pod", discovery.path("role").asText(), "one target per pod: every worker replica");
@@ -94,10 +86,6 @@ class MonitoringTest {
             assertEquals(Repo.read(KUBERNETES_PROMETHEUS), mounted(rendering, "prometheus", configFile),
                 rendering + ": Prometheus runs with " + KUBERNETES_PROMETHEUS);
         }
-    }
-
-    @Test
-    void thePodMonitorSelectsEveryAppPodAtItsMetricsPort() {
         for (Rendering rendering : Rendering.with("prometheus-operator")) {
             PodMonitor monitor = rendering.get(PodMonitor.class, "dockercoins");
             assertEquals(new TreeSet<>(Contract.SERVICES), new TreeSet<>(rendering.podsSelectedBy(monitor.getSpec()

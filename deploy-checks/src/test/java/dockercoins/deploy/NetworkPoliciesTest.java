@@ -34,7 +34,7 @@ class NetworkPoliciesTest {
     }
 
     @Test
-    void onlyTheArrowsOfTheDiagramAreOpen() {
+    void onlyTheArrowsOfTheDiagramAreOpenBehindADefaultDenyOfEveryPod() {
         for (Rendering rendering : Rendering.with("network-policies")) {
             Matrix matrix = new Matrix(rendering.all(NetworkPolicy.class));
             Endpoint rng = pod(rendering, "rng"), hasher = pod(rendering, "hasher"), worker = pod(rendering, "worker");
@@ -82,11 +82,7 @@ class NetworkPoliciesTest {
                 matrix.closed(prometheus, redis, redisPort);
             }
         }
-    }
-
-    /** No rule opens a port that no pod it protects listens on (it would hide a mistake). */
-    @Test
-    void theDefaultDenyCoversEveryPodAndEveryIngressPortIsAPortOfThePodsItProtects() {
+        // No rule opens a port that no pod it protects listens on (it would hide a mistake).
         for (Rendering rendering : Rendering.with("network-policies")) {
             NetworkPolicySpec deny = rendering.get(NetworkPolicy.class, "default-deny").getSpec();
             assertEquals(List.of("Ingress", "Egress"), deny.getPolicyTypes());

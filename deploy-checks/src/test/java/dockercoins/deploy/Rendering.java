@@ -16,9 +16,8 @@ import java.util.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * One way of applying the manifests (the base, an overlay, the base with components, the chart with some values),
- * rendered by the real tool and read with the fabric8 model strictly: an unknown kind or a field the model does not
- * know (a typo, a wrong indentation, a field of another version) is an error, not ignored.
+ * One way of applying the manifests, rendered by the real tool, read strictly with the fabric8 model: an unknown kind
+ * or field (a typo, a wrong indentation, a field of another version) is an error, not ignored.
  */
 record Rendering(String name, List<String> components, List<HasMetadata> objects) {
 

@@ -1,8 +1,7 @@
 package dockercoins.deploy;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.*;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import org.junit.jupiter.api.Assumptions;
 
@@ -64,18 +63,11 @@ final class Repo {
 
     /** Every document of a multi-document YAML text (empty documents left out). */
     static List<JsonNode> yamlDocuments(String text, String origin) {
-        List<JsonNode> documents = new ArrayList<>();
         try (var values = YAML.readerFor(JsonNode.class).<JsonNode>readValues(text)) {
-            while (values.hasNextValue()) {
-                JsonNode document = values.nextValue();
-                if (document != null && !document.isNull() && !document.isMissingNode()) {
-                    documents.add(document);
-                }
-            }
+            return values.readAll().stream().filter(d -> d != null && !d.isNull() && !d.isMissingNode()).toList();
         } catch (IOException | RuntimeException e) {
             throw new AssertionError(origin + " is not valid YAML: " + e.getMessage(), e);
         }
-        return documents;
     }
 
     /** The texts of a YAML or JSON list. */
@@ -152,12 +144,10 @@ final class Repo {
     private static Path find(String tool) {
         List<Path> dirs = new ArrayList<>();
         Path cache = Path.of(System.getProperty("user.home"), ".cache", "dockercoins-ci");
-        if (Files.isDirectory(cache)) {
-            try (Stream<Path> cached = Files.list(cache)) {
-                dirs.addAll(cached.sorted().toList());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+        try (Stream<Path> cached = Files.isDirectory(cache) ? Files.list(cache) : Stream.empty()) {
+            dirs.addAll(cached.sorted().toList());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         Stream.of(System.getenv().getOrDefault("PATH", "").split(":")).map(Path::of).forEach(dirs::add);
         return dirs.stream().map(d -> d.resolve(tool)).filter(Files::isExecutable).findFirst().orElseGet(() -> {
