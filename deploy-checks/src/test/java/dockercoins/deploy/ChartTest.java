@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.*;
 import java.util.*;
 import java.util.regex.*;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -94,9 +95,8 @@ class ChartTest {
     }
 
     private static String helmTemplate(String... args) {
-        List<String> command = new ArrayList<>(List.of("template", "some-release-name", CHART));
-        command.addAll(List.of(args));
-        return Repo.tool("helm", command.toArray(String[]::new));
+        return Repo.tool("helm", Stream.concat(Stream.of("template", "some-release-name", CHART), Stream.of(args))
+            .toArray(String[]::new));
     }
 
     private static Rendering render(String... args) {

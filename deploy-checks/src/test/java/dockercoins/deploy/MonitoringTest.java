@@ -74,10 +74,9 @@ class MonitoringTest {
         for (Rendering rendering : Rendering.with("monitoring")) {
             for (String name : Contract.SERVICES) {
                 ObjectMeta pod = rendering.pod(name).getMetadata();
-                List<String> carried = new ArrayList<>();
-                pod.getAnnotations().keySet().forEach(a -> carried.add("annotation_" + a));
-                pod.getLabels().keySet().forEach(l -> carried.add("label_" + l));
-                carried.replaceAll(c -> "__meta_kubernetes_pod_" + c.replaceAll("[^a-zA-Z0-9_]", "_"));
+                List<String> carried = Stream.concat(pod.getAnnotations().keySet().stream().map(a -> "annotation_" + a),
+                    pod.getLabels().keySet().stream().map(l -> "label_" + l))
+                    .map(c -> "__meta_kubernetes_pod_" + c.replaceAll("[^a-zA-Z0-9_]", "_")).toList();
                 sources.stream().filter(s -> s.matches("__meta_kubernetes_pod_(annotation|label)_.*")).forEach(s ->
                     assertTrue(carried.contains(s), rendering + ": " + name + " pods carry what " + s + " reads"));
             }
@@ -155,7 +154,7 @@ class MonitoringTest {
             assertEquals(uid, panel.path("datasource").path("uid").asText(), "panel " + panel.path("title"));
             panel.path("targets").forEach(t -> assertEquals(uid, t.path("datasource").path("uid").asText()));
         }
-        JsonNode dashboard = Repo.json(DASHBOARD);
+        JsonNode dashboard = Repo.yaml(DASHBOARD);
         assertEquals("dockercoins", dashboard.path("uid").asText());
         assertTrue(dashboard.path("id").isMissingNode(), "no database id in a provisioned dashboard");
         // Compose and Kubernetes put the same files where Grafana's provisioning looks for them.
@@ -200,7 +199,7 @@ class MonitoringTest {
     /** The dashboard's panels, and those inside a collapsed row. */
     private static List<JsonNode> panels() {
         List<JsonNode> panels = new ArrayList<>();
-        for (JsonNode panel : Repo.json(DASHBOARD).path("panels")) {
+        for (JsonNode panel : Repo.yaml(DASHBOARD).path("panels")) {
             panels.add(panel);
             panel.path("panels").forEach(panels::add);
         }

@@ -11,7 +11,7 @@ import java.nio.file.*;
 import java.util.*;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.*;
-import java.util.stream.Stream;
+import java.util.stream.*;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -45,17 +45,10 @@ final class Repo {
         }
     }
 
+    /** A YAML file, or a JSON one (*.json). */
     static JsonNode yaml(String relative) {
-        return parse(YAML, relative);
-    }
-
-    static JsonNode json(String relative) {
-        return parse(JSON, relative);
-    }
-
-    private static JsonNode parse(ObjectMapper mapper, String relative) {
         try {
-            return mapper.readTree(read(relative));
+            return (relative.endsWith(".json") ? JSON : YAML).readTree(read(relative));
         } catch (IOException e) {
             throw new AssertionError(relative + " does not parse: " + e.getMessage(), e);
         }
@@ -72,15 +65,11 @@ final class Repo {
 
     /** The texts of a YAML or JSON list. */
     static List<String> texts(JsonNode list) {
-        List<String> texts = new ArrayList<>();
-        list.forEach(item -> texts.add(item.asText()));
-        return texts;
+        return StreamSupport.stream(list.spliterator(), false).map(JsonNode::asText).toList();
     }
 
     static Set<String> keys(JsonNode object) {
-        Set<String> keys = new TreeSet<>();
-        object.fieldNames().forEachRemaining(keys::add);
-        return keys;
+        return new TreeSet<>(object.properties().stream().map(Map.Entry::getKey).toList());
     }
 
     /** The modules the parent pom builds. */
@@ -122,8 +111,7 @@ final class Repo {
 
     /** Runs a tool to its end; errors go through a file, so that no full pipe can hang it. */
     static Ran run(String tool, String... args) {
-        List<String> command = new ArrayList<>(List.of(find(tool).toString()));
-        command.addAll(List.of(args));
+        List<String> command = Stream.concat(Stream.of(find(tool).toString()), Stream.of(args)).toList();
         try {
             Path errors = Files.createTempFile("dockercoins-tool", ".err");
             try {
