@@ -24,7 +24,7 @@ class ChartTest {
     private static final Pattern GENERATED = Pattern.compile("(?m)^  name: (\\S+)(-[2456789bcdfghkmt]{10})$");
 
     @Test
-    void helmLintStrictPassesAndTheChartRendersWhatKustomizeRendersForEveryChoice() {
+    void helmLintPassesTheChartRendersWhatKustomizeRendersUnderTheWorkshopNamesAndTheNotesSayHowToGetIn() {
         for (String choice : CHOICES) {
             String values = Repo.path("charts/dockercoins/ci/" + choice + "-values.yaml").toString();
             Repo.tool("helm", "lint", "--strict", CHART, "-f", values);
@@ -44,17 +44,26 @@ class ChartTest {
                 + " differs between `helm template` and `kubectl kustomize " + Repo.ROOT.relativize(kustomization)
                 + "`"));
         }
+        // The workshop's commands: plain names, whatever the release is called, and the notes say how to get in.
+        Set<String> names = new TreeSet<>();
+        render().objects().forEach(o -> names.add(o.getKind() + "/" + o.getMetadata().getName()));
+        assertEquals(Set.of("Deployment/rng", "Deployment/hasher", "Deployment/worker", "Deployment/webui",
+            "Deployment/redis", "Service/rng", "Service/hasher", "Service/webui", "Service/redis"), names);
+        String notes = Repo.read("charts/dockercoins/templates/NOTES.txt");
+        // ManifestsTest holds the Service's port to Contract.PORT.
+        assertTrue(notes.contains("port-forward") && notes.contains("service/webui 8000:" + Contract.PORT)
+            && notes.contains("deployment/worker --replicas="), notes);
     }
 
     @Test
-    void imagesReplicasDelaysResourcesAndPodMonitorLabelsAreValues() {
+    void valuesDoWhatTheySayAndTheRedisPasswordComesFromAGeneratedOrAnExistingSecret() {
         Rendering chart = render("--set", "image.registry=registry.example.com/me", "--set", "image.tag=v0.2",
             "--set", "worker.replicas=10", "--set", "rng.delayMs=50", "--set", "hasher.delayMs=0", "--set",
             "worker.delayMs=0", "--set", "rng.concurrency=2", "--set", "webui.resources.limits.memory=512Mi");
         for (String name : Contract.SERVICES) {
             assertEquals("registry.example.com/me/" + name + ":v0.2", chart.container(name).getImage());
             assertEquals(name.equals("worker") ? 10 : null, chart.get(Deployment.class, name).getSpec().getReplicas());
-            InProcess.assertRunsWith(chart.name(), name, Rendering.env(chart.container(name)), Contract::containerPort);
+            Contract.assertRunsWith(chart.name(), name, Rendering.env(chart.container(name)), Contract::containerPort);
         }
         assertEquals("50", Rendering.env(chart.container("rng")).get("RNG_DELAY_MS"));
         assertEquals("2", Rendering.env(chart.container("rng")).get("RNG_CONCURRENCY"));
@@ -65,11 +74,7 @@ class ChartTest {
             "podMonitor.labels.release=kps").get(PodMonitor.class, "dockercoins").getMetadata().getLabels();
         assertEquals("kps", labels.get("release"));
         assertEquals("dockercoins", labels.get("app.kubernetes.io/part-of"));
-    }
-
-    /** Redis asks for a password from a Secret, made by the chart or the user's; worker and webui send it. */
-    @Test
-    void theRedisPasswordComesFromAGeneratedOrAnExistingSecret() {
+        // Redis asks for a password from a Secret, made by the chart or the user's; worker and webui send it.
         Rendering generated = render("--set", "redis.auth.enabled=true");
         Secret secret = generated.get(Secret.class, "redis-auth");
         String password = new String(Base64.getDecoder().decode(secret.getData().get("password")));
@@ -79,19 +84,6 @@ class ChartTest {
         Rendering existing = render("--set", "redis.auth.enabled=true", "--set", "redis.auth.existingSecret=mine");
         assertTrue(existing.all(Secret.class).isEmpty(), "the user's Secret is used as it is");
         assertEquals("mine", ManifestsTest.assertRedisPassword(existing));
-    }
-
-    /** The workshop's commands: plain names, whatever the release is called, and the notes say how to get in. */
-    @Test
-    void objectsHaveTheWorkshopNamesAndTheNotesTellHowToReachTheDashboard() {
-        Set<String> names = new TreeSet<>();
-        render().objects().forEach(o -> names.add(o.getKind() + "/" + o.getMetadata().getName()));
-        assertEquals(Set.of("Deployment/rng", "Deployment/hasher", "Deployment/worker", "Deployment/webui",
-            "Deployment/redis", "Service/rng", "Service/hasher", "Service/webui", "Service/redis"), names);
-        String notes = Repo.read("charts/dockercoins/templates/NOTES.txt");
-        // ManifestsTest holds the Service's port to Contract.PORT.
-        assertTrue(notes.contains("port-forward") && notes.contains("service/webui 8000:" + Contract.PORT)
-            && notes.contains("deployment/worker --replicas="), notes);
     }
 
     private static String helmTemplate(String... args) {

@@ -50,7 +50,7 @@ class ComposeTest {
 
     /** By the Compose Specification's own JSON schema (src/test/resources/compose-spec.json). */
     @Test
-    void conformsToTheComposeSpecification() throws IOException {
+    void conformsToTheComposeSpecAndRunsTheContractServicesOnLoopbackPortsMonitoringInItsProfile() throws IOException {
         try (InputStream in = ComposeTest.class.getResourceAsStream("/compose-spec.json")) {
             ObjectNode schema = (ObjectNode) Repo.JSON.readTree(in);
             // It declares draft-07 by a URI the validator does not map; its $refs are all local.
@@ -61,10 +61,6 @@ class ComposeTest {
             assertTrue(problems.isEmpty(), "compose.yaml breaks the Compose Specification: " + problems);
         }
         assertFalse(COMPOSE.has("version"), "the version key is obsolete: Compose ignores it and warns");
-    }
-
-    @Test
-    void runsAndBuildsTheContractServicesOnLoopbackPortsWithMonitoringOnlyInItsProfile() {
         Set<String> services = new TreeSet<>(MONITORING);
         services.addAll(Contract.APP);
         assertEquals(services, Repo.keys(COMPOSE.path("services")));
@@ -101,7 +97,7 @@ class ComposeTest {
         assertEquals("[\"CMD\",\"redis-cli\",\"ping\"]", service("redis").path("healthcheck").path("test").toString());
         int urls = 0;
         for (String name : Contract.SERVICES) {
-            urls += InProcess.assertRunsWith("compose.yaml " + name, name, environment(name), Contract::containerPort);
+            urls += Contract.assertRunsWith("compose.yaml " + name, name, environment(name), Contract::containerPort);
             // The healthcheck: curl -f fails on the 503 of a stopping service.
             assertEquals(List.of("CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1"
                 + Contract.READINESS_PATH), Repo.texts(service(name).path("healthcheck").path("test")), name);

@@ -28,7 +28,7 @@ class ImagesTest {
     }
 
     @Test
-    void eachServiceRunsItsJarOnTheSharedRuntimeStageAsANumericUserOnPort80WithOciLabels() {
+    void eachServiceRunsItsJarOnTheRuntimeStageAsANumericUserOnPort80AndTheWorkflowPublishesIt() {
         String runtime = stage("runtime");
         String version = Repo.all("(?m)^ARG VERSION=(\\S+)", runtime).get(0);
         for (String service : Contract.SERVICES) {
@@ -63,6 +63,18 @@ class ImagesTest {
         assertTrue(runtime.contains("APP_VERSION=${VERSION}"), "APP_VERSION");
         // curl, for compose's healthchecks, is in the Ubuntu-based eclipse-temurin images (not Alpine, distroless).
         assertTrue(base.matches("eclipse-temurin:[\\d._]+-jre-(noble|jammy)"), base + " may not have curl");
+        // The release workflow builds what compose.yaml builds and tags it with the manifests' names.
+        JsonNode job = Repo.yaml(".github/workflows/images.yml").path("jobs").path("image");
+        assertEquals(Contract.SERVICES, Repo.texts(job.at("/strategy/matrix/service")), "the targets compose builds");
+        JsonNode meta = step(job, "docker/metadata-action");
+        assertEquals(Contract.IMAGE_REPOSITORY + "rng", meta.path("images").asText()
+            .replace("${{ github.repository_owner }}", "dockercoins-vertx").replace("${{ matrix.service }}", "rng"));
+        assertTrue(meta.path("tags").asText().contains("type=semver,pattern={{version}}"), "v1.0.0 publishes 1.0.0");
+        JsonNode build = step(job, "docker/build-push-action");
+        assertEquals("${{ matrix.service }}", build.path("target").asText());
+        assertEquals("linux/amd64,linux/arm64", build.path("platforms").asText());
+        assertTrue(build.path("build-args").asText().contains("VERSION=${{ steps.meta.outputs.version }}"));
+        assertTrue(build.path("labels").asText().contains("steps.meta.outputs.labels"), "OCI labels");
     }
 
     /** The poms alone, then one Maven run for the dependency layer, then the sources, built offline. */
@@ -145,26 +157,10 @@ class ImagesTest {
 
     private static boolean isReady(int port) {
         try {
-            return InProcess.get(port, Contract.READINESS_PATH).statusCode() == 200;
+            return Contract.get(port, Contract.READINESS_PATH).statusCode() == 200;
         } catch (UncheckedIOException notYet) {
             return false;
         }
-    }
-
-    /** The release workflow builds what compose.yaml builds and tags it with the manifests' names. */
-    @Test
-    void theReleaseWorkflowPublishesTheImagesTheManifestsName() {
-        JsonNode job = Repo.yaml(".github/workflows/images.yml").path("jobs").path("image");
-        assertEquals(Contract.SERVICES, Repo.texts(job.at("/strategy/matrix/service")), "the targets compose builds");
-        JsonNode meta = step(job, "docker/metadata-action");
-        assertEquals(Contract.IMAGE_REPOSITORY + "rng", meta.path("images").asText()
-            .replace("${{ github.repository_owner }}", "dockercoins-vertx").replace("${{ matrix.service }}", "rng"));
-        assertTrue(meta.path("tags").asText().contains("type=semver,pattern={{version}}"), "v1.0.0 publishes 1.0.0");
-        JsonNode build = step(job, "docker/build-push-action");
-        assertEquals("${{ matrix.service }}", build.path("target").asText());
-        assertEquals("linux/amd64,linux/arm64", build.path("platforms").asText());
-        assertTrue(build.path("build-args").asText().contains("VERSION=${{ steps.meta.outputs.version }}"));
-        assertTrue(build.path("labels").asText().contains("steps.meta.outputs.labels"), "OCI labels");
     }
 
     /** The `with` of the workflow step that uses an action. */

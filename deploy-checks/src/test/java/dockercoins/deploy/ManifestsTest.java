@@ -26,7 +26,7 @@ class ManifestsTest {
 
     /** kubercoins: `kubectl apply -f dockercoins.yaml` applies exactly what `kubectl apply -k manifests/base` does. */
     @Test
-    void everyManifestIsNamedByItsKustomizationAndDockercoinsYamlIsTheBase() throws IOException {
+    void everyManifestIsNamedByItsKustomizationDockercoinsYamlIsTheBaseAndADaemonSetFitsBehindRng() throws IOException {
         try (Stream<Path> files = Files.walk(Repo.path("manifests"))) {
             for (Path file : files.filter(f -> f.toString().matches(".*\\.ya?ml")).toList()) {
                 String kustomization = Files.readString(file.resolveSibling("kustomization.yaml"));
@@ -43,6 +43,14 @@ class ManifestsTest {
         assertEquals(Repo.tool("kubectl", "kustomize", Repo.path("manifests/base").toString()),
             Repo.read("dockercoins.yaml"), "dockercoins.yaml is stale: regenerate it with `kubectl kustomize "
             + "manifests/base > dockercoins.yaml`");
+        // `kubectl create deployment rng --image=… --dry-run=client -o yaml` made a DaemonSet: behind Service rng.
+        JsonNode pod = Repo.yamlDocuments(Repo.tool("kubectl", "create", "deployment", "rng", "--image="
+            + Contract.IMAGE_REPOSITORY + "rng:1.0.0", "--dry-run=client", "-o", "yaml"), "kubectl create")
+            .get(0).path("spec").path("template");
+        Map<String, String> labels = Repo.YAML.convertValue(pod.at("/metadata/labels"), new TypeReference<>() { });
+        assertTrue(pod.path("spec").path("containers").get(0).path("ports").isMissingNode(), "no named port: " + pod);
+        Service rng = Rendering.all().get(0).get(Service.class, "rng");
+        assertTrue(Rendering.matches(rng.getSpec().getSelector(), labels), "Service rng selects the DaemonSet's pods");
     }
 
     /** Numeric targetPorts: the DaemonSet chapter's pods, made by `kubectl create deployment`, name no port. */
@@ -110,7 +118,7 @@ class ManifestsTest {
             Map<String, String> labels = deployment.getSpec().getTemplate().getMetadata().getLabels();
             assertEquals(Map.of("app", name, "app.kubernetes.io/name", name, PART_OF, "dockercoins"), labels, name);
             assertEquals(name, deployment.getMetadata().getLabels().get("app.kubernetes.io/name"), name);
-            // The path and port are what every service serves (see eachServiceSetsWhatTheCodeReads…).
+            // The path and port are what every service serves (see eachServiceGetsWhatTheCodeReads…).
             Map<String, String> scrape = !Contract.SERVICES.contains(name) ? Map.of() : Map.of(
                 "prometheus.io/scrape", "true", "prometheus.io/path", Contract.METRICS_PATH,
                 "prometheus.io/port", String.valueOf(Contract.PORT));
@@ -119,20 +127,8 @@ class ManifestsTest {
         }
     }
 
-    /** `kubectl create deployment rng --image=… --dry-run=client -o yaml` made a DaemonSet: behind Service rng. */
-    @Test
-    void aDaemonSetMadeWithKubectlCreateDeploymentIsBehindTheRngService() {
-        JsonNode pod = Repo.yamlDocuments(Repo.tool("kubectl", "create", "deployment", "rng", "--image="
-            + Contract.IMAGE_REPOSITORY + "rng:1.0.0", "--dry-run=client", "-o", "yaml"), "kubectl create")
-            .get(0).path("spec").path("template");
-        Map<String, String> labels = Repo.YAML.convertValue(pod.at("/metadata/labels"), new TypeReference<>() { });
-        assertTrue(pod.path("spec").path("containers").get(0).path("ports").isMissingNode(), "no named port: " + pod);
-        Service rng = Rendering.all().get(0).get(Service.class, "rng");
-        assertTrue(Rendering.matches(rng.getSpec().getSelector(), labels), "Service rng selects the DaemonSet's pods");
-    }
-
     @Rendering.Each
-    void eachServiceSetsWhatTheCodeReadsProbesWhatItServesAndHasTimeToStop(Rendering rendering) {
+    void eachServiceGetsWhatTheCodeReadsAndRedisItsPasswordProbesAskWhatItServesWithTimeToStop(Rendering rendering) {
         for (String name : Contract.SERVICES) {
             Container container = rendering.container(name);
             assertHttpProbe(rendering, name, container.getStartupProbe(), Contract.READINESS_PATH);
@@ -141,7 +137,7 @@ class ManifestsTest {
             assertHttpProbe(rendering, name, container.getLivenessProbe(), Contract.LIVENESS_PATH);
             Map<String, String> env = Rendering.env(container);
             assertEquals(String.valueOf(Contract.PORT), env.get("PORT"), name);
-            InProcess.assertRunsWith(rendering.name(), name, env,
+            Contract.assertRunsWith(rendering.name(), name, env,
                 target -> rendering.get(Service.class, target).getSpec().getPorts().get(0).getPort());
             // The sleep action (Kubernetes >= 1.30) needs no sleep binary in the image.
             long preStop = container.getLifecycle() == null ? 0
@@ -166,6 +162,11 @@ class ManifestsTest {
         // The workshop component serves one rng request at a time.
         assertEquals(rendering.components().contains("workshop") ? "1" : null,
             Rendering.env(rendering.container("rng")).get("RNG_CONCURRENCY"));
+        // components/redis-auth (in locked-down): Redis requires the Secret's password, worker and webui send it.
+        assertTrue(Rendering.with("redis-auth").stream().anyMatch(r -> r.name().contains("locked-down")));
+        if (rendering.components().contains("redis-auth")) {
+            assertRedisPassword(rendering);
+        }
     }
 
     private static void assertHttpProbe(Rendering rendering, String name, Probe probe, String path) {
@@ -174,14 +175,6 @@ class ManifestsTest {
         assertEquals(path, probe.getHttpGet().getPath(), where);
         assertEquals(Contract.PORT, Rendering.resolve(probe.getHttpGet().getPort(), rendering.pod(name))
             .orElseThrow(() -> new AssertionError(where + ": no such container port")).getContainerPort(), where);
-    }
-
-    /** components/redis-auth: Redis requires the Secret's password, and worker and webui send that password. */
-    @Test
-    void redisRequiresThePasswordThatWorkerAndWebuiSend() {
-        List<Rendering> renderings = Rendering.with("redis-auth");
-        assertTrue(renderings.stream().anyMatch(r -> r.name().contains("locked-down")), "locked-down includes it");
-        renderings.forEach(ManifestsTest::assertRedisPassword);
     }
 
     /** The Secret whose key "password" Redis requires, and worker and webui send in REDIS_URL: its name. */

@@ -28,39 +28,9 @@ class MonitoringTest {
     @TempDir
     Path temp;
 
-    /** Compose's DNS answers a service name with one A record per container: every scaled worker is found. */
-    @Test
-    void bothPrometheusConfigsPassPromtoolAndComposeScrapesEveryReplicaOfEveryService() throws Exception {
-        Promtool.checkConfig(Repo.path(COMPOSE_PROMETHEUS));
-        JsonNode job = onlyJob(COMPOSE_PROMETHEUS);
-        assertEquals(1, job.path("dns_sd_configs").size(), "one DNS discovery for the app");
-        JsonNode discovery = job.path("dns_sd_configs").get(0);
-        assertEquals("A", discovery.path("type").asText(), "A records: one per container");
-        assertEquals(Contract.PORT, discovery.path("port").asInt(), "the port every service listens on");
-        assertEquals(Contract.SERVICES, Repo.texts(discovery.path("names")), "every Java service, by its compose name");
-        assertEquals(Contract.METRICS_PATH, job.path("metrics_path").asText(Contract.METRICS_PATH));
-        assertEquals("[{\"source_labels\":[\"__meta_dns_name\"],\"target_label\":\"job\"}]",
-            job.path("relabel_configs").toString(), "job is the service name, as on Kubernetes");
-        // Debian's promtool is built without Kubernetes discovery: then it checks all the rest of the file.
-        Path probe = Files.writeString(temp.resolve("probe.yml"),
-            "scrape_configs:\n  - job_name: probe\n    kubernetes_sd_configs:\n      - role: pod\n");
-        if (Repo.run("promtool", "check", "config", "--syntax-only", probe.toString()).exit() == 0) {
-            Promtool.checkConfig(Repo.path(KUBERNETES_PROMETHEUS));
-            return;
-        }
-        System.err.println("\n!!! this promtool has no kubernetes_sd_configs: the rest of the file is checked !!!\n");
-        ObjectNode config = (ObjectNode) Repo.yaml(KUBERNETES_PROMETHEUS);
-        ObjectNode kubernetesJob = (ObjectNode) config.path("scrape_configs").get(0);
-        kubernetesJob.remove("kubernetes_sd_configs");
-        kubernetesJob.putArray("static_configs").addObject().putArray("targets").add("placeholder:" + Contract.PORT);
-        Path rest = temp.resolve("prometheus-without-kubernetes-sd.yml");
-        Repo.YAML.writeValue(rest.toFile(), config);
-        Promtool.checkConfig(rest);
-    }
-
     /** Every pod (each worker), of this namespace (what the Role allows), by its annotations; the file is mounted. */
     @Test
-    void kubernetesPrometheusAndThePodMonitorScrapeEveryAppPod() {
+    void everyPrometheusScrapesEveryAppPodAndEveryReplicaAndPassesPromtool() throws Exception {
         JsonNode job = onlyJob(KUBERNETES_PROMETHEUS);
         JsonNode discovery = job.path("kubernetes_sd_configs").get(0);
         assertEquals("pod", discovery.path("role").asText(), "one target per pod: every worker replica");
@@ -97,6 +67,32 @@ class MonitoringTest {
             assertEquals("__meta_kubernetes_pod_label_app", endpoint.getRelabelings().get(0).getSourceLabels().get(0));
             assertEquals("job", endpoint.getRelabelings().get(0).getTargetLabel());
         }
+        // Compose's DNS answers a service name with one A record per container: every scaled worker is found.
+        Promtool.checkConfig(Repo.path(COMPOSE_PROMETHEUS));
+        JsonNode compose = onlyJob(COMPOSE_PROMETHEUS);
+        assertEquals(1, compose.path("dns_sd_configs").size(), "one DNS discovery for the app");
+        JsonNode dns = compose.path("dns_sd_configs").get(0);
+        assertEquals("A", dns.path("type").asText(), "A records: one per container");
+        assertEquals(Contract.PORT, dns.path("port").asInt(), "the port every service listens on");
+        assertEquals(Contract.SERVICES, Repo.texts(dns.path("names")), "every Java service, by its compose name");
+        assertEquals(Contract.METRICS_PATH, compose.path("metrics_path").asText(Contract.METRICS_PATH));
+        assertEquals("[{\"source_labels\":[\"__meta_dns_name\"],\"target_label\":\"job\"}]",
+            compose.path("relabel_configs").toString(), "job is the service name, as on Kubernetes");
+        // Debian's promtool is built without Kubernetes discovery: then it checks all the rest of the file.
+        Path probe = Files.writeString(temp.resolve("probe.yml"),
+            "scrape_configs:\n  - job_name: probe\n    kubernetes_sd_configs:\n      - role: pod\n");
+        if (Repo.run("promtool", "check", "config", "--syntax-only", probe.toString()).exit() == 0) {
+            Promtool.checkConfig(Repo.path(KUBERNETES_PROMETHEUS));
+            return;
+        }
+        System.err.println("\n!!! this promtool has no kubernetes_sd_configs: the rest of the file is checked !!!\n");
+        ObjectNode config = (ObjectNode) Repo.yaml(KUBERNETES_PROMETHEUS);
+        ObjectNode kubernetesJob = (ObjectNode) config.path("scrape_configs").get(0);
+        kubernetesJob.remove("kubernetes_sd_configs");
+        kubernetesJob.putArray("static_configs").addObject().putArray("targets").add("placeholder:" + Contract.PORT);
+        Path rest = temp.resolve("prometheus-without-kubernetes-sd.yml");
+        Repo.YAML.writeValue(rest.toFile(), config);
+        Promtool.checkConfig(rest);
     }
 
     /** The metrics path every Prometheus scrapes serves the Prometheus text format; the dashboard asks for those. */
@@ -104,7 +100,7 @@ class MonitoringTest {
     void theServicesExposeValidMetricsAndTheDashboardAsksOnlyForThoseInValidPromQl() throws Exception {
         Set<String> known = new TreeSet<>(Contract.METRIC_SERIES);
         for (String name : Contract.SERVICES) {
-            try (InProcess running = InProcess.start(name, Map.of())) {
+            try (Contract.InProcess running = Contract.start(name, Map.of())) {
                 running.get("/");  // one request, so the HTTP server metrics exist
                 var metrics = running.get(Contract.METRICS_PATH);
                 assertEquals(200, metrics.statusCode(), name);
