@@ -16,7 +16,6 @@ import static org.junit.jupiter.api.Assertions.*;
 class ComposeTest {
 
     private static final JsonNode COMPOSE = Repo.yaml("compose.yaml");
-    private static final Set<String> MONITORING = Set.of("prometheus", "grafana");
 
     static JsonNode service(String name) {
         JsonNode service = COMPOSE.path("services").path(name);
@@ -24,7 +23,6 @@ class ComposeTest {
         return service;
     }
 
-    /** The image name as Compose reads it with no variable set. */
     static String image(String name) {
         return withoutVariables(service(name).path("image").asText());
     }
@@ -50,7 +48,7 @@ class ComposeTest {
 
     /** By the Compose Specification's own JSON schema (src/test/resources/compose-spec.json). */
     @Test
-    void conformsToTheComposeSpecAndRunsTheContractServicesOnLoopbackPortsMonitoringInItsProfile() throws IOException {
+    void conformsToTheSpecRunsTheContractServicesWithWhatTheCodeReadsAndStopsThemGracefully() throws IOException {
         try (InputStream in = ComposeTest.class.getResourceAsStream("/compose-spec.json")) {
             ObjectNode schema = (ObjectNode) Repo.JSON.readTree(in);
             // It declares draft-07 by a URI the validator does not map; its $refs are all local.
@@ -61,10 +59,10 @@ class ComposeTest {
             assertTrue(problems.isEmpty(), "compose.yaml breaks the Compose Specification: " + problems);
         }
         assertFalse(COMPOSE.has("version"), "the version key is obsolete: Compose ignores it and warns");
-        Set<String> services = new TreeSet<>(MONITORING);
+        Set<String> services = new TreeSet<>(Contract.MONITORING);
         services.addAll(Contract.APP);
         assertEquals(services, Repo.keys(COMPOSE.path("services")));
-        for (String name : MONITORING) {
+        for (String name : Contract.MONITORING) {
             assertEquals("[\"monitoring\"]", service(name).path("profiles").toString(), name);
             assertPinned(name, image(name));
             for (String volume : Repo.texts(service(name).path("volumes"))) {
@@ -89,10 +87,6 @@ class ComposeTest {
         }
         assertFalse(service("redis").has("build"), "redis is the official image");
         assertTrue(image("redis").startsWith("redis:"), "redis is the official image");
-    }
-
-    @Test
-    void eachServiceGetsOnlyWhatTheCodeReadsWaitsForHealthyDependenciesAndHasTimeToStop() {
         assertTrue(environment("redis").isEmpty(), "redis takes no DockerCoins variables");
         assertEquals("[\"CMD\",\"redis-cli\",\"ping\"]", service("redis").path("healthcheck").path("test").toString());
         int urls = 0;
@@ -112,4 +106,5 @@ class ComposeTest {
             dependencies.forEach(d -> assertEquals("service_healthy", dependsOn.path(d).path("condition").asText()));
         });
     }
+
 }

@@ -19,6 +19,7 @@ class ImagesTest {
     private static final String DOCKERFILE = Repo.read("Dockerfile").replaceAll("\\\\\\n", " ");
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private static final String JVM_OPTIONS = "@" + Repo.path("jvm.options");
+    private static final String READY = Contract.READINESS_PATH;
 
     /** The lines of one stage of the Dockerfile, from its FROM to the next. */
     private static String stage(String name) {
@@ -28,7 +29,7 @@ class ImagesTest {
     }
 
     @Test
-    void eachServiceRunsItsJarOnTheRuntimeStageAsANumericUserOnPort80AndTheWorkflowPublishesIt() {
+    void eachImageRunsItsServiceAsTheCodeExpectsAndStopsCleanlyOnSigterm() throws Exception {
         String runtime = stage("runtime");
         String version = Repo.all("(?m)^ARG VERSION=(\\S+)", runtime).get(0);
         for (String service : Contract.SERVICES) {
@@ -70,20 +71,16 @@ class ImagesTest {
         assertEquals(Contract.IMAGE_REPOSITORY + "rng", meta.path("images").asText()
             .replace("${{ github.repository_owner }}", "dockercoins-vertx").replace("${{ matrix.service }}", "rng"));
         assertTrue(meta.path("tags").asText().contains("type=semver,pattern={{version}}"), "v1.0.0 publishes 1.0.0");
-        JsonNode build = step(job, "docker/build-push-action");
-        assertEquals("${{ matrix.service }}", build.path("target").asText());
-        assertEquals("linux/amd64,linux/arm64", build.path("platforms").asText());
-        assertTrue(build.path("build-args").asText().contains("VERSION=${{ steps.meta.outputs.version }}"));
-        assertTrue(build.path("labels").asText().contains("steps.meta.outputs.labels"), "OCI labels");
-    }
-
-    /** The poms alone, then one Maven run for the dependency layer, then the sources, built offline. */
-    @Test
-    void theBuildCachesDependenciesBeforeTheSourcesItLetsInAndPinsItsBaseImages() {
+        JsonNode push = step(job, "docker/build-push-action");
+        assertEquals("${{ matrix.service }}", push.path("target").asText());
+        assertEquals("linux/amd64,linux/arm64", push.path("platforms").asText());
+        assertTrue(push.path("build-args").asText().contains("VERSION=${{ steps.meta.outputs.version }}"));
+        assertTrue(push.path("labels").asText().contains("steps.meta.outputs.labels"), "OCI labels");
+        // The poms alone, then one Maven run for the dependency layer, then the sources, built offline.
         String build = stage("build");
         String beforeMaven = build.substring(0, build.indexOf("\nRUN mvn "));
         Set<String> poms = new TreeSet<>(Set.of("pom.xml"));
-        Repo.modules().forEach(m -> poms.add(m + "/pom.xml"));
+        Repo.all("<module>([^<]+)</module>", Repo.read("pom.xml")).forEach(m -> poms.add(m + "/pom.xml"));
         assertEquals(poms, new TreeSet<>(Repo.all("(?m)^COPY (\\S+) ", beforeMaven)),
             "every module's pom, and nothing else, before the dependency layer");
         List<String> maven = Repo.all("(?m)^RUN (mvn .*)$", build);
@@ -94,14 +91,14 @@ class ImagesTest {
         assertTrue(build.contains("for service in " + String.join(" ", Contract.SERVICES) + "; do")
             && build.contains("Main-Class"), "the build refuses a jar without its main class");
         List<String> bases = Repo.all("(?m)^FROM (\\S+) AS", DOCKERFILE);
-        bases.removeIf(base -> DOCKERFILE.contains(" AS " + base + "\n"));
+        bases.removeIf(from -> DOCKERFILE.contains(" AS " + from + "\n"));
         assertEquals(2, bases.size(), "Maven to build, a JRE to run: " + bases);
-        bases.forEach(base -> ComposeTest.assertPinned("the Dockerfile", base));
+        bases.forEach(from -> ComposeTest.assertPinned("the Dockerfile", from));
         // Everything stays out of the build context but the poms, the modules' main sources and jvm.options.
         List<String> rules = Repo.all("(?m)^([^#\\s].*)$", Repo.read(".dockerignore"));
         assertEquals("*", rules.get(0), "everything is left out first");
         Set<String> expected = new TreeSet<>(Set.of("!pom.xml", "!jvm.options"));
-        for (String module : Repo.modules()) {
+        for (String module : Repo.all("<module>([^<]+)</module>", Repo.read("pom.xml"))) {
             expected.add("!" + module + "/pom.xml");
             if (Files.isDirectory(Repo.path(module + "/src/main"))) {
                 expected.add("!" + module + "/src/main");
@@ -110,19 +107,15 @@ class ImagesTest {
         assertEquals(expected, new TreeSet<>(rules.subList(1, rules.size())), ".dockerignore's exceptions");
         Repo.all("(?m)^COPY (?!--from)(\\S+) ", DOCKERFILE).stream().filter(s -> !s.equals("."))
             .forEach(source -> assertTrue(expected.contains("!" + source), source + " is let into the build context"));
-    }
-
-    @Test
-    void jvmOptionsAreSmallFootprintFlagsTheJvmTakesAndEachServiceStartsWithThemAndStopsOnSigterm() throws Exception {
         List<String> flags = flags();
         assertTrue(flags.containsAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-XX:+ExitOnOutOfMemoryError", "-Xms16m")), "small-footprint flags, a small initial heap: " + flags);
         assertTrue(flags.stream().noneMatch(f -> f.startsWith("-Xmx")), "the heap follows the container's limit");
         assertTrue(maxRamFraction() > 0);
-        Process version = new ProcessBuilder(JAVA, JVM_OPTIONS, "-version").redirectErrorStream(true).start();
-        String output = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(version.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, version.exitValue(), output);
+        Process javaVersion = new ProcessBuilder(JAVA, JVM_OPTIONS, "-version").redirectErrorStream(true).start();
+        String output = new String(javaVersion.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(javaVersion.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, javaVersion.exitValue(), output);
         assertFalse(output.toLowerCase().contains("warning"), "the JVM warns about a flag:\n" + output);
         // The image's command: java @jvm.options with the main class; ready on /readyz, exit 0 on SIGTERM.
         for (String service : Contract.SERVICES) {
@@ -142,9 +135,10 @@ class ImagesTest {
             Process process = builder.start();
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (!isReady(port)) {
+                for (var ready = Contract.get(port, READY); ready == null || ready.statusCode() != 200; ) {
                     assertTrue(process.isAlive() && System.nanoTime() < deadline, service + " never became ready");
                     Thread.sleep(100);
+                    ready = Contract.get(port, READY);
                 }
                 process.destroy();  // SIGTERM, as docker stop and Kubernetes send it
                 assertTrue(process.waitFor(30, TimeUnit.SECONDS), service + " did not stop within 30 s of SIGTERM");
@@ -152,14 +146,6 @@ class ImagesTest {
             } finally {
                 process.destroyForcibly();
             }
-        }
-    }
-
-    private static boolean isReady(int port) {
-        try {
-            return Contract.get(port, Contract.READINESS_PATH).statusCode() == 200;
-        } catch (UncheckedIOException notYet) {
-            return false;
         }
     }
 

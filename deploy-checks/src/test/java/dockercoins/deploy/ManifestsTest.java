@@ -19,7 +19,6 @@ import static org.junit.jupiter.api.Assertions.*;
 class ManifestsTest {
 
     private static final String PART_OF = "app.kubernetes.io/part-of";
-    private static final Set<String> MONITORING = Set.of("prometheus", "grafana");
     /** Pod Security "restricted", for every container: exactly this, so nothing loosens it. */
     private static final JsonNode RESTRICTED = Repo.yamlDocuments(
         "{allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}", "").get(0);
@@ -59,16 +58,18 @@ class ManifestsTest {
         Set<String> deployments = new TreeSet<>(Contract.APP);
         Set<String> services = new TreeSet<>(Contract.SERVICE_TYPES.keySet());
         if (rendering.components().contains("monitoring")) {
-            deployments.addAll(MONITORING);
-            services.addAll(MONITORING);
+            deployments.addAll(Contract.MONITORING);
+            services.addAll(Contract.MONITORING);
         }
-        assertEquals(deployments, names(rendering.all(Deployment.class)));
+        assertEquals(deployments, new TreeSet<>(rendering.all(Deployment.class).stream().map(d -> d.getMetadata()
+            .getName()).toList()));
         rendering.all(Deployment.class).forEach(d -> assertNull(d.getSpec().getReplicas(), d.getMetadata().getName()
             + " sets replicas, so applying the manifests again would undo `kubectl scale`"));
         assertTrue(rendering.objects().stream().noneMatch(o -> o.getKind().contains("Autoscaler")));
         // Redis keeps the counts in its pod: a second Redis beside it would split them.
         assertEquals("Recreate", rendering.get(Deployment.class, "redis").getSpec().getStrategy().getType());
-        assertEquals(services, names(rendering.all(Service.class)), "worker has no Service");
+        assertEquals(services, new TreeSet<>(rendering.all(Service.class).stream().map(d -> d.getMetadata()
+            .getName()).toList()), "worker has no Service");
         for (Service service : rendering.all(Service.class)) {
             String name = service.getMetadata().getName();
             var spec = service.getSpec();
@@ -89,41 +90,6 @@ class ManifestsTest {
             if (Contract.SERVICES.contains(name)) {
                 assertEquals(Contract.PORT, port.getTargetPort().getIntVal(), "Service " + name + " by number");
             }
-        }
-    }
-
-    /** kustomize chapter: `kustomize edit set image` needs the images listed, under the names the pods use. */
-    @Rendering.Each
-    void everyPodRunsComposesPinnedImageWithRecommendedLabelsAndScrapeAnnotationsSelectedByApp(Rendering rendering) {
-        for (HasMetadata object : rendering.objects()) {
-            assertEquals("dockercoins", Objects.requireNonNullElse(object.getMetadata().getLabels(), Map.of())
-                .get(PART_OF), object.getKind() + " " + object.getMetadata().getName());
-        }
-        List<String> listed = Repo.yaml("manifests/base/kustomization.yaml").path("images").findValuesAsText("name");
-        for (Deployment deployment : rendering.all(Deployment.class)) {
-            String name = deployment.getMetadata().getName();
-            Container container = rendering.container(name);
-            String image = container.getImage();
-            assertTrue(Set.of("IfNotPresent", "").contains(Objects.toString(container.getImagePullPolicy(), "")),
-                name + ": images loaded into kind/minikube are used as they are");
-            assertEquals(ComposeTest.image(name), image, name + " image, as compose.yaml's");
-            if (Contract.APP.contains(name)) {
-                assertTrue(listed.contains(image.substring(0, image.lastIndexOf(':'))), name + " listed: " + listed);
-                ComposeTest.assertPinned(name, image);
-            }
-            LabelSelector selector = deployment.getSpec().getSelector();
-            assertEquals(Map.of("app", name), selector.getMatchLabels(),
-                name + " selects app=" + name + " only (as `kubectl create deployment` does)");
-            assertTrue(selector.getMatchExpressions().isEmpty(), name);
-            Map<String, String> labels = deployment.getSpec().getTemplate().getMetadata().getLabels();
-            assertEquals(Map.of("app", name, "app.kubernetes.io/name", name, PART_OF, "dockercoins"), labels, name);
-            assertEquals(name, deployment.getMetadata().getLabels().get("app.kubernetes.io/name"), name);
-            // The path and port are what every service serves (see eachServiceGetsWhatTheCodeReads…).
-            Map<String, String> scrape = !Contract.SERVICES.contains(name) ? Map.of() : Map.of(
-                "prometheus.io/scrape", "true", "prometheus.io/path", Contract.METRICS_PATH,
-                "prometheus.io/port", String.valueOf(Contract.PORT));
-            assertEquals(scrape, Objects.requireNonNullElse(deployment.getSpec().getTemplate().getMetadata()
-                .getAnnotations(), Map.of()), name + " scrape annotations");
         }
     }
 
@@ -154,11 +120,6 @@ class ManifestsTest {
         assertEquals(List.of("redis-cli", "ping"), redis.getReadinessProbe().getExec().getCommand());
         assertEquals(Contract.REDIS_PORT, Rendering.resolve(redis.getLivenessProbe().getTcpSocket().getPort(),
             rendering.pod("redis")).orElseThrow().getContainerPort(), "redis liveness");
-        for (Deployment deployment : rendering.all(Deployment.class)) {
-            Container container = rendering.container(deployment.getMetadata().getName());
-            assertNotNull(container.getReadinessProbe(), container.getName() + " readiness");
-            assertNotNull(container.getLivenessProbe(), container.getName() + " liveness");
-        }
         // The workshop component serves one rng request at a time.
         assertEquals(rendering.components().contains("workshop") ? "1" : null,
             Rendering.env(rendering.container("rng")).get("RNG_CONCURRENCY"));
@@ -202,11 +163,41 @@ class ManifestsTest {
     }
 
     @Rendering.Each
-    void everyPodIsRestrictedAndBoundedWithRoomForTheJvmOutsideItsHeapAndOnlyPrometheusGetsAToken(Rendering rendering) {
+    void everyPodRunsComposesImageLabelledRestrictedAndBoundedAndOnlyPrometheusGetsAToken(Rendering rendering) {
         String imageUser = Repo.all("(?m)^USER (\\S+)", Repo.read("Dockerfile")).get(0);
         BigDecimal outsideHeap = BigDecimal.valueOf(1 - ImagesTest.maxRamFraction());
+        for (HasMetadata object : rendering.objects()) {
+            assertEquals("dockercoins", Objects.requireNonNullElse(object.getMetadata().getLabels(), Map.of())
+                .get(PART_OF), object.getKind() + " " + object.getMetadata().getName());
+        }
+        // kustomize chapter: `kustomize edit set image` needs the images listed, under the names the pods use.
+        List<String> listed = Repo.yaml("manifests/base/kustomization.yaml").path("images").findValuesAsText("name");
         for (Deployment deployment : rendering.all(Deployment.class)) {
             String name = deployment.getMetadata().getName();
+            Container container = rendering.container(name);
+            assertNotNull(container.getReadinessProbe(), name + " readiness");
+            assertNotNull(container.getLivenessProbe(), name + " liveness");
+            String image = container.getImage();
+            assertTrue(Set.of("IfNotPresent", "").contains(Objects.toString(container.getImagePullPolicy(), "")),
+                name + ": images loaded into kind/minikube are used as they are");
+            assertEquals(ComposeTest.image(name), image, name + " image, as compose.yaml's");
+            if (Contract.APP.contains(name)) {
+                assertTrue(listed.contains(image.substring(0, image.lastIndexOf(':'))), name + " listed: " + listed);
+                ComposeTest.assertPinned(name, image);
+            }
+            LabelSelector selector = deployment.getSpec().getSelector();
+            assertEquals(Map.of("app", name), selector.getMatchLabels(),
+                name + " selects app=" + name + " only (as `kubectl create deployment` does)");
+            assertTrue(selector.getMatchExpressions().isEmpty(), name);
+            Map<String, String> labels = deployment.getSpec().getTemplate().getMetadata().getLabels();
+            assertEquals(Map.of("app", name, "app.kubernetes.io/name", name, PART_OF, "dockercoins"), labels, name);
+            assertEquals(name, deployment.getMetadata().getLabels().get("app.kubernetes.io/name"), name);
+            // The path and port are what every service serves (see eachServiceGetsWhatTheCodeReads…).
+            Map<String, String> scrape = !Contract.SERVICES.contains(name) ? Map.of() : Map.of(
+                "prometheus.io/scrape", "true", "prometheus.io/path", Contract.METRICS_PATH,
+                "prometheus.io/port", String.valueOf(Contract.PORT));
+            assertEquals(scrape, Objects.requireNonNullElse(deployment.getSpec().getTemplate().getMetadata()
+                .getAnnotations(), Map.of()), name + " scrape annotations");
             PodSpec pod = deployment.getSpec().getTemplate().getSpec();
             PodSecurityContext context = pod.getSecurityContext();
             assertEquals(Boolean.TRUE, context.getRunAsNonRoot(), name + " runAsNonRoot");
@@ -219,21 +210,21 @@ class ManifestsTest {
             pod.getVolumes().forEach(v -> assertTrue(v.getEmptyDir() != null || v.getConfigMap() != null
                 || v.getSecret() != null, name + " volume " + v.getName() + " is a restricted type"));
             assertTrue(pod.getInitContainers().isEmpty(), name + " has no init containers");
-            for (Container container : pod.getContainers()) {
-                assertEquals(RESTRICTED, Repo.YAML.valueToTree(container.getSecurityContext()), name);
-                container.getPorts().forEach(p -> assertNull(p.getHostPort(), name + " uses no hostPort"));
+            for (Container each : pod.getContainers()) {
+                assertEquals(RESTRICTED, Repo.YAML.valueToTree(each.getSecurityContext()), name);
+                each.getPorts().forEach(p -> assertNull(p.getHostPort(), name + " uses no hostPort"));
             }
             if (Contract.SERVICES.contains(name)) {
                 assertEquals(imageUser, context.getRunAsUser() + ":" + context.getRunAsGroup(), name + " USER");
                 assertTrue(context.getSysctls().stream().anyMatch(s -> s.getValue().equals("0")),
                     name + " may bind port 80 as its non-root user");
                 // The JVM and Netty write to /tmp; the root filesystem is read-only.
-                String tmp = rendering.container(name).getVolumeMounts().stream()
+                String tmp = container.getVolumeMounts().stream()
                     .filter(m -> m.getMountPath().equals("/tmp")).findFirst().orElseThrow().getName();
                 assertTrue(pod.getVolumes().stream().anyMatch(v -> v.getName().equals(tmp) && v.getEmptyDir() != null),
                     name + " /tmp is an emptyDir");
             }
-            ResourceRequirements resources = rendering.container(name).getResources();
+            ResourceRequirements resources = container.getResources();
             for (String resource : List.of("cpu", "memory")) {
                 Quantity request = resources.getRequests().get(resource);
                 Quantity limit = resources.getLimits().get(resource);
@@ -262,9 +253,5 @@ class ManifestsTest {
             }
             assertTrue(granted.contains("pods"), "role: pod discovery lists and watches pods");
         }
-    }
-
-    private static Set<String> names(List<? extends HasMetadata> objects) {
-        return new TreeSet<>(objects.stream().map(o -> o.getMetadata().getName()).toList());
     }
 }

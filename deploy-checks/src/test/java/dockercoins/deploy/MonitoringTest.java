@@ -28,9 +28,83 @@ class MonitoringTest {
     @TempDir
     Path temp;
 
-    /** Every pod (each worker), of this namespace (what the Role allows), by its annotations; the file is mounted. */
+    /** The metrics path every Prometheus scrapes serves the Prometheus text format; the dashboard asks for those. */
     @Test
-    void everyPrometheusScrapesEveryAppPodAndEveryReplicaAndPassesPromtool() throws Exception {
+    void everyPrometheusScrapesEveryPodPassesPromtoolAndTheDashboardAsksOnlyForWhatTheyExpose() throws Exception {
+        List<JsonNode> panels = new ArrayList<>();  // and those inside a collapsed row
+        Repo.yaml(DASHBOARD).path("panels").forEach(p -> {
+            panels.add(p);
+            p.path("panels").forEach(panels::add);
+        });
+        Set<String> known = new TreeSet<>(Contract.METRIC_SERIES);
+        for (String name : Contract.SERVICES) {
+            try (Contract.InProcess running = Contract.start(name, Map.of())) {
+                running.get("/");  // one request, so the HTTP server metrics exist
+                var metrics = running.get(Contract.METRICS_PATH);
+                assertEquals(200, metrics.statusCode(), name);
+                Promtool.checkMetrics(metrics.body());
+                known.addAll(Repo.all("(?m)^([^#\\s][^{ ]*)", metrics.body()));
+            }
+        }
+        List<String> expressions = new ArrayList<>();
+        panels.stream().filter(p -> !p.path("type").asText().equals("row")).forEach(panel -> {
+            assertFalse(panel.path("targets").isEmpty(), "panel " + panel.path("title") + " has queries");
+            panel.path("targets").forEach(t -> expressions.add(t.path("expr").asText()));
+        });
+        StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
+        Set<String> used = new TreeSet<>();
+        for (int i = 0; i < expressions.size(); i++) {
+            rules.append("      - record: dashboard:expression_").append(i).append("\n        expr: ")
+                .append(Repo.JSON.writeValueAsString(expressions.get(i))).append('\n');
+            used.addAll(metricNames(expressions.get(i)));
+        }
+        Repo.Ran checked = Repo.run("promtool", "check", "rules", Files.writeString(temp.resolve("rules.yml"), rules)
+            .toString());
+        assertEquals(0, checked.exit(), "promtool check rules: invalid PromQL in the dashboard:\n" + checked.out());
+        List<String> unknown = used.stream().filter(metric -> !known.contains(metric)).toList();
+        assertTrue(used.size() >= 8 && unknown.isEmpty(), "the dashboard asks for metrics no service exposes: "
+            + unknown);
+        String all = String.join("\n", expressions);
+        for (String shown : List.of("sum by (instance) (rate(dockercoins_worker_hashes_total[",
+            "histogram_quantile(0.99, sum by (job, le) (rate(vertx_http_server_response_time_seconds_bucket"
+                + "{job=~\"rng|hasher\"}[", "dockercoins_worker_errors_total", "jvm_memory_used_bytes")) {
+            assertTrue(all.contains(shown), "the dashboard shows " + shown);
+        }
+        JsonNode datasource = Repo.yaml(DATASOURCES).path("datasources");
+        assertEquals(1, datasource.size());
+        String uid = datasource.get(0).path("uid").asText();
+        assertEquals("prometheus", datasource.get(0).path("type").asText());
+        // http://prometheus:9090 reaches Prometheus in both: the compose service and the Kubernetes Service.
+        assertEquals("http://prometheus:9090", datasource.get(0).path("url").asText());
+        assertFalse(ComposeTest.service("prometheus").has("command"), "Prometheus listens on its default port 9090");
+        Set<Integer> ids = new TreeSet<>();
+        for (JsonNode panel : panels) {
+            assertTrue(ids.add(panel.path("id").asInt()), "panel ids are unique: " + panel.path("id"));
+            assertEquals(uid, panel.path("datasource").path("uid").asText(), "panel " + panel.path("title"));
+            panel.path("targets").forEach(t -> assertEquals(uid, t.path("datasource").path("uid").asText()));
+        }
+        JsonNode dashboard = Repo.yaml(DASHBOARD);
+        assertEquals("dockercoins", dashboard.path("uid").asText());
+        assertTrue(dashboard.path("id").isMissingNode(), "no database id in a provisioned dashboard");
+        // Compose and Kubernetes put the same files where Grafana's provisioning looks for them.
+        String dashboards = Repo.yaml(DASHBOARD_PROVIDERS).at("/providers/0/options/path").asText();
+        String home = dashboards + "/dockercoins.json";
+        Map<String, String> composeMounts = new HashMap<>();
+        Repo.texts(ComposeTest.service("grafana").path("volumes")).forEach(v -> composeMounts.put(v.split(":")[1],
+            v.split(":")[0]));
+        assertEquals("./monitoring/grafana/dashboards", composeMounts.get(dashboards));
+        assertEquals("./monitoring/grafana/provisioning", composeMounts.get("/etc/grafana/provisioning"));
+        assertEquals(home, ComposeTest.environment("grafana").get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"));
+        Map<String, String> files = Map.of(home, DASHBOARD, "/etc/grafana/provisioning/datasources/prometheus.yaml",
+            DATASOURCES, "/etc/grafana/provisioning/dashboards/dockercoins.yaml", DASHBOARD_PROVIDERS);
+        for (Rendering rendering : Rendering.with("monitoring")) {
+            assertEquals(9090, rendering.get(Service.class, "prometheus").getSpec().getPorts().get(0).getPort());
+            files.forEach((at, file) -> assertEquals(Repo.read(file), mounted(rendering, "grafana", at), rendering
+                + ": " + file + " at " + at));
+            assertEquals(home, Rendering.env(rendering.container("grafana"))
+                .get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"), rendering.name());
+        }
+        // Every pod (each worker), of this namespace (what the Role allows), by its annotations; the file is mounted.
         JsonNode job = onlyJob(KUBERNETES_PROMETHEUS);
         JsonNode discovery = job.path("kubernetes_sd_configs").get(0);
         assertEquals("pod", discovery.path("role").asText(), "one target per pod: every worker replica");
@@ -95,84 +169,6 @@ class MonitoringTest {
         Promtool.checkConfig(rest);
     }
 
-    /** The metrics path every Prometheus scrapes serves the Prometheus text format; the dashboard asks for those. */
-    @Test
-    void theServicesExposeValidMetricsAndTheDashboardAsksOnlyForThoseInValidPromQl() throws Exception {
-        Set<String> known = new TreeSet<>(Contract.METRIC_SERIES);
-        for (String name : Contract.SERVICES) {
-            try (Contract.InProcess running = Contract.start(name, Map.of())) {
-                running.get("/");  // one request, so the HTTP server metrics exist
-                var metrics = running.get(Contract.METRICS_PATH);
-                assertEquals(200, metrics.statusCode(), name);
-                Promtool.checkMetrics(metrics.body());
-                known.addAll(Repo.all("(?m)^([^#\\s][^{ ]*)", metrics.body()));
-            }
-        }
-        List<String> expressions = new ArrayList<>();
-        panels().stream().filter(p -> !p.path("type").asText().equals("row")).forEach(panel -> {
-            assertFalse(panel.path("targets").isEmpty(), "panel " + panel.path("title") + " has queries");
-            panel.path("targets").forEach(t -> expressions.add(t.path("expr").asText()));
-        });
-        StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
-        Set<String> used = new TreeSet<>();
-        for (int i = 0; i < expressions.size(); i++) {
-            rules.append("      - record: dashboard:expression_").append(i).append("\n        expr: ")
-                .append(Repo.JSON.writeValueAsString(expressions.get(i))).append('\n');
-            used.addAll(metricNames(expressions.get(i)));
-        }
-        Repo.Ran checked = Repo.run("promtool", "check", "rules", Files.writeString(temp.resolve("rules.yml"), rules)
-            .toString());
-        assertEquals(0, checked.exit(), "promtool check rules: invalid PromQL in the dashboard:\n" + checked.out());
-        Set<String> unknown = new TreeSet<>(used);
-        unknown.removeAll(known);
-        assertTrue(used.size() >= 8 && unknown.isEmpty(), "the dashboard asks for metrics no service exposes: "
-            + unknown);
-        String all = String.join("\n", expressions);
-        for (String shown : List.of("sum by (instance) (rate(dockercoins_worker_hashes_total[",
-            "histogram_quantile(0.99, sum by (job, le) (rate(vertx_http_server_response_time_seconds_bucket"
-                + "{job=~\"rng|hasher\"}[", "dockercoins_worker_errors_total", "jvm_memory_used_bytes")) {
-            assertTrue(all.contains(shown), "the dashboard shows " + shown);
-        }
-    }
-
-    @Test
-    void theDashboardUsesTheProvisionedPrometheusAndGrafanaFindsItWhereComposeAndKubernetesMountIt() {
-        JsonNode datasource = Repo.yaml(DATASOURCES).path("datasources");
-        assertEquals(1, datasource.size());
-        String uid = datasource.get(0).path("uid").asText();
-        assertEquals("prometheus", datasource.get(0).path("type").asText());
-        // http://prometheus:9090 reaches Prometheus in both: the compose service and the Kubernetes Service.
-        assertEquals("http://prometheus:9090", datasource.get(0).path("url").asText());
-        assertFalse(ComposeTest.service("prometheus").has("command"), "Prometheus listens on its default port 9090");
-        Set<Integer> ids = new TreeSet<>();
-        for (JsonNode panel : panels()) {
-            assertTrue(ids.add(panel.path("id").asInt()), "panel ids are unique: " + panel.path("id"));
-            assertEquals(uid, panel.path("datasource").path("uid").asText(), "panel " + panel.path("title"));
-            panel.path("targets").forEach(t -> assertEquals(uid, t.path("datasource").path("uid").asText()));
-        }
-        JsonNode dashboard = Repo.yaml(DASHBOARD);
-        assertEquals("dockercoins", dashboard.path("uid").asText());
-        assertTrue(dashboard.path("id").isMissingNode(), "no database id in a provisioned dashboard");
-        // Compose and Kubernetes put the same files where Grafana's provisioning looks for them.
-        String dashboards = Repo.yaml(DASHBOARD_PROVIDERS).at("/providers/0/options/path").asText();
-        String home = dashboards + "/dockercoins.json";
-        Map<String, String> composeMounts = new HashMap<>();
-        Repo.texts(ComposeTest.service("grafana").path("volumes")).forEach(v -> composeMounts.put(v.split(":")[1],
-            v.split(":")[0]));
-        assertEquals("./monitoring/grafana/dashboards", composeMounts.get(dashboards));
-        assertEquals("./monitoring/grafana/provisioning", composeMounts.get("/etc/grafana/provisioning"));
-        assertEquals(home, ComposeTest.environment("grafana").get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"));
-        Map<String, String> files = Map.of(home, DASHBOARD, "/etc/grafana/provisioning/datasources/prometheus.yaml",
-            DATASOURCES, "/etc/grafana/provisioning/dashboards/dockercoins.yaml", DASHBOARD_PROVIDERS);
-        for (Rendering rendering : Rendering.with("monitoring")) {
-            assertEquals(9090, rendering.get(Service.class, "prometheus").getSpec().getPorts().get(0).getPort());
-            files.forEach((at, file) -> assertEquals(Repo.read(file), mounted(rendering, "grafana", at), rendering
-                + ": " + file + " at " + at));
-            assertEquals(home, Rendering.env(rendering.container("grafana"))
-                .get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"), rendering.name());
-        }
-    }
-
     private static JsonNode onlyJob(String config) {
         JsonNode jobs = Repo.yaml(config).path("scrape_configs");
         assertEquals(1, jobs.size(), config + " has one job, for the app");
@@ -190,16 +186,6 @@ class MonitoringTest {
         String key = volume.getConfigMap().getItems().stream().filter(i -> i.getPath().equals(relative))
             .map(KeyToPath::getKey).findFirst().orElse(relative);
         return rendering.get(ConfigMap.class, volume.getConfigMap().getName()).getData().get(key);
-    }
-
-    /** The dashboard's panels, and those inside a collapsed row. */
-    private static List<JsonNode> panels() {
-        List<JsonNode> panels = new ArrayList<>();
-        for (JsonNode panel : Repo.yaml(DASHBOARD).path("panels")) {
-            panels.add(panel);
-            panel.path("panels").forEach(panels::add);
-        }
-        return panels;
     }
 
     /** The metric names in a PromQL expression: identifiers that are not functions, keywords, labels or strings. */

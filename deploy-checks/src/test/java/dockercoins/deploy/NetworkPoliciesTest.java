@@ -15,18 +15,15 @@ class NetworkPoliciesTest {
     private static final String NAMESPACE = "dockercoins";
 
     /** A party to a connection: a pod (labels, namespace, ports) or something outside the cluster. */
-    private record Endpoint(String name, String namespace, Map<String, String> labels, PodTemplateSpec pod) {
-        Endpoint(String name, String namespace, Map<String, String> labels) {
-            this(name, namespace, labels, null);
-        }
-    }
+    private record Endpoint(String name, String namespace, Map<String, String> labels, PodTemplateSpec pod) { }
 
-    private static final Endpoint BROWSER = new Endpoint("a browser (NodePort)", null, Map.of());
-    private static final Endpoint INTERNET = new Endpoint("the internet", null, Map.of());
-    private static final Endpoint KUBE_DNS = new Endpoint("kube-dns", "kube-system", Map.of("k8s-app", "kube-dns"));
+    private static final Endpoint BROWSER = new Endpoint("a browser (NodePort)", null, Map.of(), null);
+    private static final Endpoint INTERNET = new Endpoint("the internet", null, Map.of(), null);
+    private static final Endpoint DNS = new Endpoint("kube-dns", "kube-system", Map.of("k8s-app", "kube-dns"), null);
     private static final Endpoint OPERATOR_PROMETHEUS = new Endpoint("prometheus-operator's Prometheus", "monitoring",
-        Map.of("app.kubernetes.io/name", "prometheus", "prometheus", "k8s"));
-    private static final Endpoint OTHER_POD = new Endpoint("a pod of another app", "default", Map.of("app", "other"));
+        Map.of("app.kubernetes.io/name", "prometheus", "prometheus", "k8s"), null);
+    private static final Endpoint OTHER_POD = new Endpoint("a pod of another app", "default", Map.of("app", "other"),
+        null);
 
     private static Endpoint pod(Rendering rendering, String deployment) {
         PodTemplateSpec pod = rendering.pod(deployment);
@@ -47,7 +44,7 @@ class NetworkPoliciesTest {
             matrix.open(worker, redis, redisPort);
             matrix.open(webui, redis, redisPort);
             for (Endpoint any : List.of(rng, hasher, worker, webui, redis)) {
-                assertTrue(matrix.allowed(any, KUBE_DNS, 53, "UDP") && matrix.allowed(any, KUBE_DNS, 53, "TCP"),
+                assertTrue(matrix.allowed(any, DNS, 53, "UDP") && matrix.allowed(any, DNS, 53, "TCP"),
                     any.name());
                 assertFalse(matrix.allowed(any, INTERNET, 443, "TCP"), any.name() + " -> the internet");
             }

@@ -82,7 +82,6 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
         return new Rendering(name, components, read(Repo.tool("kubectl", "kustomize", dir.toString()), name));
     }
 
-    /** Every object of a (multi-document) YAML text, strictly. */
     static List<HasMetadata> read(String yaml, String origin) {
         List<HasMetadata> objects = new ArrayList<>();
         for (JsonNode document : Repo.yamlDocuments(yaml, origin)) {
@@ -181,7 +180,6 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
         return env;
     }
 
-    /** The pod templates whose labels a selector matches. */
     List<PodTemplateSpec> podsSelectedBy(LabelSelector selector) {
         return all(Deployment.class).stream().map(d -> d.getSpec().getTemplate())
             .filter(t -> matches(selector, t.getMetadata().getLabels())).toList();

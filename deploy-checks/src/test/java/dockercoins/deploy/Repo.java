@@ -29,8 +29,7 @@ final class Repo {
     private Repo() {
     }
 
-    record Ran(int exit, String out, String err) {
-    }
+    record Ran(int exit, String out, String err) { }
 
     static Path path(String relative) {
         return ROOT.resolve(relative);
@@ -63,18 +62,12 @@ final class Repo {
         }
     }
 
-    /** The texts of a YAML or JSON list. */
     static List<String> texts(JsonNode list) {
         return StreamSupport.stream(list.spliterator(), false).map(JsonNode::asText).toList();
     }
 
     static Set<String> keys(JsonNode object) {
         return new TreeSet<>(object.properties().stream().map(Map.Entry::getKey).toList());
-    }
-
-    /** The modules the parent pom builds. */
-    static List<String> modules() {
-        return all("<module>([^<]+)</module>", read("pom.xml"));
     }
 
     /** A module pom's own element or property, e.g. artifactId or main.class; null when it has none. */
@@ -139,10 +132,8 @@ final class Repo {
         }
         Stream.of(System.getenv().getOrDefault("PATH", "").split(":")).map(Path::of).forEach(dirs::add);
         return dirs.stream().map(d -> d.resolve(tool)).filter(Files::isExecutable).findFirst().orElseGet(() -> {
-            String message = tool + " is not installed: the checks that need it did NOT run";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail(message + ", and CI must not skip them (.ci/run installs it)");
-            }
+            String message = tool + " is not installed (.ci/run installs it): the checks that need it did NOT run";
+            assertFalse("true".equalsIgnoreCase(System.getenv("CI")), message + ", and CI must not skip them");
             System.err.println("\n!!! " + message + " !!!\n");
             Assumptions.abort(message);
             return null;
