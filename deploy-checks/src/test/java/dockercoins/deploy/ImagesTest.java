@@ -5,13 +5,11 @@ import org.junit.jupiter.api.Test;
 
 import java.io.*;
 import java.net.*;
-import java.net.http.*;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.*;
-import java.time.Duration;
 import java.util.*;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
+import java.util.regex.*;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -19,68 +17,42 @@ import static org.junit.jupiter.api.Assertions.*;
 class ImagesTest {
 
     private static final String DOCKERFILE = Repo.read("Dockerfile").replaceAll("\\\\\\n", " ");
-    private static final Path JAVA = Path.of(System.getProperty("java.home"), "bin", "java");
+    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private static final String JVM_OPTIONS = "@" + Repo.path("jvm.options");
+    private static final String READY = Contract.READINESS_PATH;
 
     /** The lines of one stage of the Dockerfile, from its FROM to the next. */
     private static String stage(String name) {
-        var matcher = Pattern.compile("(?ms)^FROM (\\S+) AS " + name + "$(.*?)(?=^FROM |\\z)").matcher(DOCKERFILE);
-        assertTrue(matcher.find(), "the Dockerfile has a stage " + name);
-        return matcher.group(0);
+        Matcher stage = Pattern.compile("(?ms)^FROM (\\S+) AS " + name + "$(.*?)(?=^FROM |\\z)").matcher(DOCKERFILE);
+        assertTrue(stage.find(), "the Dockerfile has a stage " + name);
+        return stage.group(0);
     }
 
     @Test
-    void eachServiceRunsItsJarOnTheSharedRuntimeStage() {
+    void eachImageRunsItsServiceAsTheCodeExpectsAndStopsCleanlyOnSigterm() throws Exception {
+        String runtime = stage("runtime");
+        String version = Repo.all("(?m)^ARG VERSION=(\\S+)", runtime).get(0);
         for (String service : Contract.SERVICES) {
             String stage = stage(service);
             String jar = "/app/" + service + ".jar";
             assertTrue(stage.startsWith("FROM runtime AS " + service), service + " builds on the runtime stage");
             // shade's finalName: <module>/target/<module>.jar
             assertTrue(stage.contains("COPY --from=build /src/" + service + "/target/" + service + ".jar " + jar),
-                    service);
+                service);
             // Exec form: the JVM is PID 1 and gets SIGTERM. No CMD: nothing is appended to the java command.
             assertTrue(stage.contains("ENTRYPOINT [\"java\", \"@/app/jvm.options\", \"-jar\", \"" + jar + "\"]"),
-                    service);
+                service);
             assertFalse(stage.contains("\nCMD"), service);
             assertEquals(service, Repo.pomValue(service, "artifactId"), "the module's artifactId names its jar");
             assertTrue(Repo.read(service + "/pom.xml").contains("<artifactId>maven-shade-plugin</artifactId>"),
-                    service);
+                service);
             assertNotNull(Repo.pomValue(service, "main.class"), service + " sets main.class for the jar's manifest");
+            assertTrue(stage.contains("org.opencontainers.image.title=\"dockercoins-" + service + "\""), service);
+            assertTrue(stage.contains("org.opencontainers.image.description="), service);
+            assertTrue(ComposeTest.image(service).endsWith(":" + version), service + ": compose tags it " + version);
         }
         assertTrue(Repo.read("pom.xml").contains("<finalName>${project.artifactId}</finalName>"), "shade's finalName");
-        assertTrue(stage("runtime").contains("COPY jvm.options /app/jvm.options"), "the runtime stage has the flags");
-    }
-
-    @Test
-    void everyBaseImageIsPinned() {
-        List<String> bases = Repo.all("(?m)^FROM (\\S+) AS", DOCKERFILE);
-        bases.removeIf(base -> DOCKERFILE.contains(" AS " + base + "\n"));
-        assertEquals(2, bases.size(), "Maven to build, a JRE to run: " + bases);
-        bases.forEach(base -> ComposeTest.assertPinned("the Dockerfile", base));
-    }
-
-    /** The poms alone, then one Maven run for the dependency layer, then the sources, built offline. */
-    @Test
-    void dependenciesAreCachedInALayerBeforeTheSourcesAreCopied() {
-        String build = stage("build");
-        String beforeMaven = build.substring(0, build.indexOf("\nRUN mvn "));
-        Set<String> copied = new TreeSet<>(Repo.all("(?m)^COPY (\\S+) ", beforeMaven));
-        Set<String> poms = new TreeSet<>(Set.of("pom.xml"));
-        Repo.modules().forEach(m -> poms.add(m + "/pom.xml"));
-        assertEquals(poms, copied, "every module's pom, and nothing else, before the dependency layer");
-        List<String> maven = Repo.all("(?m)^RUN (mvn .*)$", build);
-        assertEquals(2, maven.size(), "one Maven run for the dependencies, one for the jars");
-        assertTrue(maven.get(1).contains(" -o "), "the real build runs offline: the dependency layer is complete");
-        for (String run : maven) {
-            assertTrue(run.contains(" -pl " + String.join(",", Contract.SERVICES) + " -am "), run);
-        }
-        assertTrue(build.indexOf("COPY . .") > build.indexOf("\nRUN mvn "), "the sources after the dependency layer");
-        assertTrue(build.contains("for service in " + String.join(" ", Contract.SERVICES) + "; do")
-            && build.contains("Main-Class"), "the build refuses a jar without its main class");
-    }
-
-    @Test
-    void theImagesRunAsANumericUserOnPort80WithOciLabels() {
-        String runtime = stage("runtime");
+        assertTrue(runtime.contains("COPY jvm.options /app/jvm.options"), "the runtime stage has the flags");
         String user = Repo.all("(?m)^USER (\\S+)", runtime).get(0);
         assertTrue(user.matches("[1-9]\\d*:[1-9]\\d*"), "USER " + user + ": numeric and not root, for runAsNonRoot");
         assertTrue(runtime.contains("\nENV PORT=" + Contract.PORT + " "), "the images listen on " + Contract.PORT);
@@ -90,24 +62,43 @@ class ImagesTest {
         assertTrue(runtime.contains("org.opencontainers.image.version=\"${VERSION}\""), "version label");
         // The worker reports its version (APP_VERSION) from the tag compose and the workflow pass as VERSION.
         assertTrue(runtime.contains("APP_VERSION=${VERSION}"), "APP_VERSION");
-        String version = Repo.all("(?m)^ARG VERSION=(\\S+)", runtime).get(0);
-        for (String service : Contract.SERVICES) {
-            String stage = stage(service);
-            assertTrue(stage.contains("org.opencontainers.image.title=\"dockercoins-" + service + "\""), service);
-            assertTrue(stage.contains("org.opencontainers.image.description="), service);
-            assertTrue(ComposeTest.image(service).endsWith(":" + version), service + ": compose tags it " + version);
-        }
         // curl, for compose's healthchecks, is in the Ubuntu-based eclipse-temurin images (not Alpine, distroless).
         assertTrue(base.matches("eclipse-temurin:[\\d._]+-jre-(noble|jammy)"), base + " may not have curl");
-    }
-
-    /** Everything stays out of the build context but the poms, the modules' main sources and jvm.options. */
-    @Test
-    void dockerignoreLetsInExactlyWhatTheBuildReads() {
+        // The release workflow builds what compose.yaml builds and tags it with the manifests' names.
+        JsonNode job = Repo.yaml(".github/workflows/images.yml").path("jobs").path("image");
+        assertEquals(Contract.SERVICES, Repo.texts(job.at("/strategy/matrix/service")), "the targets compose builds");
+        JsonNode meta = step(job, "docker/metadata-action");
+        assertEquals(Contract.IMAGE_REPOSITORY + "rng", meta.path("images").asText()
+            .replace("${{ github.repository_owner }}", "dockercoins-vertx").replace("${{ matrix.service }}", "rng"));
+        assertTrue(meta.path("tags").asText().contains("type=semver,pattern={{version}}"), "v1.0.0 publishes 1.0.0");
+        JsonNode push = step(job, "docker/build-push-action");
+        assertEquals("${{ matrix.service }}", push.path("target").asText());
+        assertEquals("linux/amd64,linux/arm64", push.path("platforms").asText());
+        assertTrue(push.path("build-args").asText().contains("VERSION=${{ steps.meta.outputs.version }}"));
+        assertTrue(push.path("labels").asText().contains("steps.meta.outputs.labels"), "OCI labels");
+        // The poms alone, then one Maven run for the dependency layer, then the sources, built offline.
+        String build = stage("build");
+        String beforeMaven = build.substring(0, build.indexOf("\nRUN mvn "));
+        Set<String> poms = new TreeSet<>(Set.of("pom.xml"));
+        Repo.all("<module>([^<]+)</module>", Repo.read("pom.xml")).forEach(m -> poms.add(m + "/pom.xml"));
+        assertEquals(poms, new TreeSet<>(Repo.all("(?m)^COPY (\\S+) ", beforeMaven)),
+            "every module's pom, and nothing else, before the dependency layer");
+        List<String> maven = Repo.all("(?m)^RUN (mvn .*)$", build);
+        assertEquals(2, maven.size(), "one Maven run for the dependencies, one for the jars");
+        assertTrue(maven.get(1).contains(" -o "), "the real build runs offline: the dependency layer is complete");
+        maven.forEach(run -> assertTrue(run.contains(" -pl " + String.join(",", Contract.SERVICES) + " -am "), run));
+        assertTrue(build.indexOf("COPY . .") > build.indexOf("\nRUN mvn "), "the sources after the dependency layer");
+        assertTrue(build.contains("for service in " + String.join(" ", Contract.SERVICES) + "; do")
+            && build.contains("Main-Class"), "the build refuses a jar without its main class");
+        List<String> bases = Repo.all("(?m)^FROM (\\S+) AS", DOCKERFILE);
+        bases.removeIf(from -> DOCKERFILE.contains(" AS " + from + "\n"));
+        assertEquals(2, bases.size(), "Maven to build, a JRE to run: " + bases);
+        bases.forEach(from -> ComposeTest.assertPinned("the Dockerfile", from));
+        // Everything stays out of the build context but the poms, the modules' main sources and jvm.options.
         List<String> rules = Repo.all("(?m)^([^#\\s].*)$", Repo.read(".dockerignore"));
         assertEquals("*", rules.get(0), "everything is left out first");
         Set<String> expected = new TreeSet<>(Set.of("!pom.xml", "!jvm.options"));
-        for (String module : Repo.modules()) {
+        for (String module : Repo.all("<module>([^<]+)</module>", Repo.read("pom.xml"))) {
             expected.add("!" + module + "/pom.xml");
             if (Files.isDirectory(Repo.path(module + "/src/main"))) {
                 expected.add("!" + module + "/src/main");
@@ -116,27 +107,17 @@ class ImagesTest {
         assertEquals(expected, new TreeSet<>(rules.subList(1, rules.size())), ".dockerignore's exceptions");
         Repo.all("(?m)^COPY (?!--from)(\\S+) ", DOCKERFILE).stream().filter(s -> !s.equals("."))
             .forEach(source -> assertTrue(expected.contains("!" + source), source + " is let into the build context"));
-    }
-
-    @Test
-    void jvmOptionsAreTheSmallFootprintFlagsAndTheJvmTakesThemWithoutWarnings() throws Exception {
         List<String> flags = flags();
         assertTrue(flags.containsAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-XX:+ExitOnOutOfMemoryError", "-Xms16m")), "small-footprint flags, a small initial heap: " + flags);
         assertTrue(flags.stream().noneMatch(f -> f.startsWith("-Xmx")), "the heap follows the container's limit");
         assertTrue(maxRamFraction() > 0);
-        Process process = new ProcessBuilder(JAVA.toString(), "@" + Repo.path("jvm.options"), "-version")
-            .redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, process.exitValue(), output);
+        Process javaVersion = new ProcessBuilder(JAVA, JVM_OPTIONS, "-version").redirectErrorStream(true).start();
+        String output = new String(javaVersion.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(javaVersion.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, javaVersion.exitValue(), output);
         assertFalse(output.toLowerCase().contains("warning"), "the JVM warns about a flag:\n" + output);
-    }
-
-    /** The image's command: java @jvm.options with the main class; ready on /readyz, exit 0 on SIGTERM. */
-    @Test
-    void eachServiceStartsWithTheImageCommandAndStopsCleanlyOnSigterm() throws Exception {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        // The image's command: java @jvm.options with the main class; ready on /readyz, exit 0 on SIGTERM.
         for (String service : Contract.SERVICES) {
             int port;
             try (ServerSocket socket = new ServerSocket(0)) {
@@ -144,22 +125,20 @@ class ImagesTest {
             }
             Path jar = Repo.path(service + "/target/" + service + ".jar");
             // Without the jar (`mvn test` does not package), the same main class from the test class path.
-            List<String> command = new ArrayList<>(List.of(JAVA.toString(), "@" + Repo.path("jvm.options")));
+            List<String> command = new ArrayList<>(List.of(JAVA, JVM_OPTIONS));
             command.addAll(Files.isRegularFile(jar) ? List.of("-jar", jar.toString())
                 : List.of("-cp", System.getProperty("java.class.path"), Repo.pomValue(service, "main.class")));
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(Files.createTempFile("dockercoins-" + service, ".log").toFile());
-            builder.environment().putAll(java.util.Map.of("PORT", String.valueOf(port), "ACCESS_LOG", "false",
-                "RNG_URL", "http://127.0.0.1:1", "HASHER_URL", "http://127.0.0.1:1", "REDIS_URL",
-                        "redis://127.0.0.1:1"));
+            builder.environment().putAll(Map.of("PORT", String.valueOf(port), "ACCESS_LOG", "false", "RNG_URL",
+                "http://127.0.0.1:1", "HASHER_URL", "http://127.0.0.1:1", "REDIS_URL", "redis://127.0.0.1:1"));
             Process process = builder.start();
             try {
-                HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + Contract.READINESS_PATH)).timeout(Duration.ofSeconds(2)).build();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (!isReady(client, ready)) {
+                for (var ready = Contract.get(port, READY); ready == null || ready.statusCode() != 200; ) {
                     assertTrue(process.isAlive() && System.nanoTime() < deadline, service + " never became ready");
                     Thread.sleep(100);
+                    ready = Contract.get(port, READY);
                 }
                 process.destroy();  // SIGTERM, as docker stop and Kubernetes send it
                 assertTrue(process.waitFor(30, TimeUnit.SECONDS), service + " did not stop within 30 s of SIGTERM");
@@ -170,37 +149,11 @@ class ImagesTest {
         }
     }
 
-    private static boolean isReady(HttpClient client, HttpRequest ready) throws InterruptedException {
-        try {
-            return client.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        } catch (IOException notYet) {
-            return false;
-        }
-    }
-
-    /** The release workflow builds what compose.yaml builds and tags it with the manifests' names. */
-    @Test
-    void theReleaseWorkflowPublishesTheImagesTheManifestsName() {
-        JsonNode job = Repo.yaml(".github/workflows/images.yml").path("jobs").path("image");
-        List<String> services = new ArrayList<>();
-        job.path("strategy").path("matrix").path("service").forEach(s -> services.add(s.asText()));
-        assertEquals(Contract.SERVICES, services);
-        services.forEach(s -> assertEquals(s, ComposeTest.service(s).path("build").path("target").asText(), s));
-        JsonNode meta = step(job, "docker/metadata-action").path("with");
-        assertEquals(Contract.IMAGE_REPOSITORY + "rng", meta.path("images").asText()
-            .replace("${{ github.repository_owner }}", "dockercoins-vertx").replace("${{ matrix.service }}", "rng"));
-        assertTrue(meta.path("tags").asText().contains("type=semver,pattern={{version}}"), "v1.0.0 publishes 1.0.0");
-        JsonNode build = step(job, "docker/build-push-action").path("with");
-        assertEquals("${{ matrix.service }}", build.path("target").asText());
-        assertEquals("linux/amd64,linux/arm64", build.path("platforms").asText());
-        assertTrue(build.path("build-args").asText().contains("VERSION=${{ steps.meta.outputs.version }}"));
-        assertTrue(build.path("labels").asText().contains("steps.meta.outputs.labels"), "OCI labels");
-    }
-
+    /** The `with` of the workflow step that uses an action. */
     private static JsonNode step(JsonNode job, String action) {
         for (JsonNode step : job.path("steps")) {
             if (step.path("uses").asText().startsWith(action + "@")) {
-                return step;
+                return step.path("with");
             }
         }
         throw new AssertionError("the workflow has no step using " + action);
@@ -212,8 +165,8 @@ class ImagesTest {
 
     /** The heap's share of the container memory limit, from -XX:MaxRAMPercentage. */
     static double maxRamFraction() {
-        return flags().stream().filter(f -> f.startsWith("-XX:MaxRAMPercentage="))
-            .map(f -> Double.parseDouble(f.substring("-XX:MaxRAMPercentage=".length())) / 100)
-            .findFirst().orElseThrow(() -> new AssertionError("jvm.options sets no -XX:MaxRAMPercentage"));
+        return flags().stream().filter(f -> f.startsWith("-XX:MaxRAMPercentage=")).map(f -> Double.parseDouble(
+            f.substring("-XX:MaxRAMPercentage=".length())) / 100).findFirst()
+            .orElseThrow(() -> new AssertionError("jvm.options sets no -XX:MaxRAMPercentage"));
     }
 }

@@ -2,9 +2,7 @@ package dockercoins.deploy;
 
 import io.fabric8.kubernetes.api.model.*;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
-import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import io.fabric8.kubernetes.api.model.networking.v1.*;
 import org.junit.jupiter.api.Test;
 
 import java.util.*;
@@ -17,17 +15,15 @@ class NetworkPoliciesTest {
     private static final String NAMESPACE = "dockercoins";
 
     /** A party to a connection: a pod (labels, namespace, ports) or something outside the cluster. */
-    private record Endpoint(String name, String namespace, Map<String, String> labels, PodTemplateSpec pod) {
-    }
+    private record Endpoint(String name, String namespace, Map<String, String> labels, PodTemplateSpec pod) { }
 
     private static final Endpoint BROWSER = new Endpoint("a browser (NodePort)", null, Map.of(), null);
     private static final Endpoint INTERNET = new Endpoint("the internet", null, Map.of(), null);
-    private static final Endpoint KUBE_DNS = new Endpoint("kube-dns", "kube-system", Map.of("k8s-app", "kube-dns"),
-            null);
+    private static final Endpoint DNS = new Endpoint("kube-dns", "kube-system", Map.of("k8s-app", "kube-dns"), null);
     private static final Endpoint OPERATOR_PROMETHEUS = new Endpoint("prometheus-operator's Prometheus", "monitoring",
         Map.of("app.kubernetes.io/name", "prometheus", "prometheus", "k8s"), null);
     private static final Endpoint OTHER_POD = new Endpoint("a pod of another app", "default", Map.of("app", "other"),
-            null);
+        null);
 
     private static Endpoint pod(Rendering rendering, String deployment) {
         PodTemplateSpec pod = rendering.pod(deployment);
@@ -35,16 +31,12 @@ class NetworkPoliciesTest {
     }
 
     @Test
-    void onlyTheArrowsOfTheDiagramAreOpen() {
+    void onlyTheArrowsOfTheDiagramAreOpenBehindADefaultDenyOfEveryPod() {
         for (Rendering rendering : Rendering.with("network-policies")) {
             Matrix matrix = new Matrix(rendering.all(NetworkPolicy.class));
-            Endpoint rng = pod(rendering, "rng");
-            Endpoint hasher = pod(rendering, "hasher");
-            Endpoint worker = pod(rendering, "worker");
-            Endpoint webui = pod(rendering, "webui");
-            Endpoint redis = pod(rendering, "redis");
-            int http = Contract.PORT;
-            int redisPort = Contract.REDIS_PORT;
+            Endpoint rng = pod(rendering, "rng"), hasher = pod(rendering, "hasher"), worker = pod(rendering, "worker");
+            Endpoint webui = pod(rendering, "webui"), redis = pod(rendering, "redis");
+            int http = Contract.PORT, redisPort = Contract.REDIS_PORT;
             // The diagram.
             matrix.open(BROWSER, webui, http);
             matrix.open(worker, rng, http);
@@ -52,22 +44,21 @@ class NetworkPoliciesTest {
             matrix.open(worker, redis, redisPort);
             matrix.open(webui, redis, redisPort);
             for (Endpoint any : List.of(rng, hasher, worker, webui, redis)) {
-                assertTrue(matrix.allowed(any, KUBE_DNS, 53, "UDP") && matrix.allowed(any, KUBE_DNS, 53, "TCP"),
-                        any.name());
+                assertTrue(matrix.allowed(any, DNS, 53, "UDP") && matrix.allowed(any, DNS, 53, "TCP"),
+                    any.name());
                 assertFalse(matrix.allowed(any, INTERNET, 443, "TCP"), any.name() + " -> the internet");
             }
             // Prometheus, ours or prometheus-operator's, reaches every metrics port.
+            boolean monitoring = rendering.components().contains("monitoring");
             for (Endpoint app : List.of(rng, hasher, worker, webui)) {
                 matrix.open(OPERATOR_PROMETHEUS, app, http);
-                rendering.find(Deployment.class, "prometheus").ifPresent(p -> matrix.open(pod(rendering, "prometheus"),
-                    app, http));
-            }
-            // Everything else is closed.
-            for (Endpoint outsider : List.of(BROWSER, OTHER_POD)) {
-                for (Endpoint inside : List.of(rng, hasher, worker, redis)) {
-                    matrix.closed(outsider, inside, Contract.containerPort(inside.name()));
+                if (monitoring) {
+                    matrix.open(pod(rendering, "prometheus"), app, http);
                 }
             }
+            // Everything else is closed.
+            List.of(rng, hasher, worker, redis).forEach(inside -> List.of(BROWSER, OTHER_POD)
+                .forEach(outsider -> matrix.closed(outsider, inside, Contract.containerPort(inside.name()))));
             // Between our own pods, each side closes these on its own (egress of one, ingress of the other).
             matrix.closedOnBothSides(webui, rng, http);
             matrix.closedOnBothSides(webui, hasher, http);
@@ -77,9 +68,8 @@ class NetworkPoliciesTest {
             matrix.closedOnBothSides(worker, rng, redisPort);
             matrix.closedOnBothSides(redis, worker, http);
             matrix.closed(worker, webui, http);  // webui's port is open to anyone; the worker's egress is not
-            if (rendering.components().contains("monitoring")) {
-                Endpoint prometheus = pod(rendering, "prometheus");
-                Endpoint grafana = pod(rendering, "grafana");
+            if (monitoring) {
+                Endpoint prometheus = pod(rendering, "prometheus"), grafana = pod(rendering, "grafana");
                 matrix.open(BROWSER, prometheus, 9090);
                 matrix.open(BROWSER, grafana, 3000);
                 matrix.open(grafana, prometheus, 9090);
@@ -89,34 +79,20 @@ class NetworkPoliciesTest {
                 matrix.closed(prometheus, redis, redisPort);
             }
         }
-    }
-
-    /** No rule opens a port that no pod it protects listens on (it would hide a mistake). */
-    @Test
-    void everyIngressPortIsAPortOfThePodsItProtects() {
+        // No rule opens a port that no pod it protects listens on (it would hide a mistake).
         for (Rendering rendering : Rendering.with("network-policies")) {
+            NetworkPolicySpec deny = rendering.get(NetworkPolicy.class, "default-deny").getSpec();
+            assertEquals(List.of("Ingress", "Egress"), deny.getPolicyTypes());
+            assertTrue(deny.getIngress().isEmpty() && deny.getEgress().isEmpty(), "default-deny allows nothing");
+            assertEquals(rendering.all(Deployment.class).size(), rendering.podsSelectedBy(deny.getPodSelector()).size(),
+                rendering + ": default-deny covers every pod");
             for (NetworkPolicy policy : rendering.all(NetworkPolicy.class)) {
-                for (var rule : policy.getSpec().getIngress()) {
-                    for (NetworkPolicyPort port : rule.getPorts()) {
-                        for (PodTemplateSpec pod : rendering.podsSelectedBy(policy.getSpec().getPodSelector())) {
-                            assertTrue(Rendering.resolve(port.getPort(), pod).isPresent(), rendering + ": "
-                                + policy.getMetadata().getName() + " opens port " + port.getPort() + " of "
-                                + pod.getMetadata().getLabels().get("app") + ", which does not listen there");
-                        }
-                    }
-                }
+                List<PodTemplateSpec> pods = rendering.podsSelectedBy(policy.getSpec().getPodSelector());
+                policy.getSpec().getIngress().stream().flatMap(rule -> rule.getPorts().stream()).forEach(port ->
+                    pods.forEach(pod -> assertTrue(Rendering.resolve(port.getPort(), pod).isPresent(), rendering + ": "
+                        + policy.getMetadata().getName() + " opens port " + port.getPort() + " of "
+                        + pod.getMetadata().getLabels().get("app") + ", which does not listen there")));
             }
-        }
-    }
-
-    @Test
-    void theDefaultDenyCoversEveryPodInBothDirections() {
-        for (Rendering rendering : Rendering.with("network-policies")) {
-            NetworkPolicy deny = rendering.get(NetworkPolicy.class, "default-deny");
-            assertEquals(List.of("Ingress", "Egress"), deny.getSpec().getPolicyTypes());
-            assertTrue(deny.getSpec().getIngress().isEmpty() && deny.getSpec().getEgress().isEmpty(), "allows nothing");
-            assertEquals(rendering.all(Deployment.class).size(), rendering.podsSelectedBy(deny.getSpec()
-                .getPodSelector()).size(), rendering + ": default-deny covers every pod");
         }
     }
 
@@ -133,36 +109,34 @@ class NetworkPoliciesTest {
 
         void closedOnBothSides(Endpoint from, Endpoint to, int port) {
             String flow = from.name() + " -> " + to.name() + ":" + port;
-            assertFalse(sideAllows(from, "Egress", to, to, port, "TCP"), flow + ": " + from.name() + "'s egress");
-            assertFalse(sideAllows(to, "Ingress", from, to, port, "TCP"), flow + ": " + to.name() + "'s ingress");
+            assertFalse(allows(true, from, to, port, "TCP"), flow + ": " + from.name() + "'s egress");
+            assertFalse(allows(false, from, to, port, "TCP"), flow + ": " + to.name() + "'s ingress");
         }
 
         boolean allowed(Endpoint from, Endpoint to, int port, String protocol) {
-            return sideAllows(from, "Egress", to, to, port, protocol) && sideAllows(to, "Ingress", from, to, port,
-                    protocol);
+            return allows(true, from, to, port, protocol) && allows(false, from, to, port, protocol);
         }
 
         /** A pod no policy of that direction selects is open; else one rule must name the peer and the port. */
-        private boolean sideAllows(Endpoint side, String direction, Endpoint peer, Endpoint to, int port,
-                String protocol) {
+        private boolean allows(boolean egress, Endpoint from, Endpoint to, int port, String protocol) {
+            Endpoint side = egress ? from : to;
+            Endpoint peer = egress ? to : from;
             if (!NAMESPACE.equals(side.namespace())) {
                 return true;  // these policies do not govern pods elsewhere
             }
-            List<NetworkPolicy> selecting = policies.stream().filter(p -> p.getSpec().getPolicyTypes()
-                    .contains(direction)
-                && Rendering.matches(p.getSpec().getPodSelector(), side.labels())).toList();
-            return selecting.isEmpty() || selecting.stream().anyMatch(policy -> direction.equals("Egress")
-                ? policy.getSpec().getEgress().stream().anyMatch(r -> rule(r.getTo(), r.getPorts(), peer, to, port,
-                protocol))
-                : policy.getSpec().getIngress().stream().anyMatch(r -> rule(r.getFrom(), r.getPorts(), peer, to, port,
-                    protocol)));
+            List<NetworkPolicySpec> selecting = policies.stream().map(NetworkPolicy::getSpec).filter(p -> p
+                .getPolicyTypes().contains(egress ? "Egress" : "Ingress")
+                && Rendering.matches(p.getPodSelector(), side.labels())).toList();
+            return selecting.isEmpty() || selecting.stream().anyMatch(p -> egress
+                ? p.getEgress().stream().anyMatch(r -> rule(r.getTo(), r.getPorts(), peer, to, port, protocol))
+                : p.getIngress().stream().anyMatch(r -> rule(r.getFrom(), r.getPorts(), peer, to, port, protocol)));
         }
 
         /** An empty peer list means everyone; an empty port list, every port. */
         private static boolean rule(List<NetworkPolicyPeer> peers, List<NetworkPolicyPort> ports, Endpoint peer,
                                     Endpoint to, int port, String protocol) {
             boolean peerOk = peers.isEmpty() || peer.namespace() != null && peers.stream().anyMatch(p -> {
-                assertTrue(p.getIpBlock() == null, "ipBlock peers are not evaluated here; extend the test");
+                assertNull(p.getIpBlock(), "ipBlock peers are not evaluated here; extend the test");
                 LabelSelector namespaces = p.getNamespaceSelector();
                 return (namespaces == null ? NAMESPACE.equals(peer.namespace()) : Rendering.matches(namespaces,
                     Map.of("kubernetes.io/metadata.name", peer.namespace())))

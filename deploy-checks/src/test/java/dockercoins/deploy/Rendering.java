@@ -1,15 +1,24 @@
 package dockercoins.deploy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.*;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import org.junit.jupiter.api.extension.*;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.*;
+import java.lang.annotation.*;
+import java.lang.reflect.*;
 import java.nio.file.*;
 import java.util.*;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** One way of applying the manifests (the base, an overlay, the base with components), rendered by kustomize. */
+/**
+ * One way of applying the manifests, rendered by the real tool, read strictly with the fabric8 model: an unknown kind
+ * or field (a typo, a wrong indentation, a field of another version) is an error, not ignored.
+ */
 record Rendering(String name, List<String> components, List<HasMetadata> objects) {
 
     static final List<String> COMPONENTS =
@@ -20,15 +29,30 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
 
     private static List<Rendering> all;
 
+    /** A test run once for each of all(); a failure names the rendering (surefire shows only the run's index). */
+    @Target(ElementType.METHOD)
+    @Retention(RetentionPolicy.RUNTIME)
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dockercoins.deploy.Rendering#all")
+    @ExtendWith(Each.Named.class)
+    @interface Each {
+        final class Named implements TestExecutionExceptionHandler {
+            @Override
+            public void handleTestExecutionException(ExtensionContext run, Throwable failure) throws Throwable {
+                throw failure instanceof AssertionError ? new AssertionError(run.getDisplayName() + ": "
+                    + failure.getMessage(), failure) : failure;
+            }
+        }
+    }
+
     /** Every entry point users apply, the base with each component alone, and with all of them. */
     static synchronized List<Rendering> all() {
         if (all == null) {
             List<Rendering> renderings = new ArrayList<>();
-            ENTRY_POINTS.forEach((dir, components) -> renderings.add(of(dir, Repo.path(dir), components)));
-            for (String component : COMPONENTS) {
-                renderings.add(withComponents("base + " + component, List.of(component)));
-            }
-            renderings.add(withComponents("base + every component", COMPONENTS));
+            ENTRY_POINTS.forEach((dir, components) -> renderings.add(kustomize(dir, Repo.path(dir), components)));
+            COMPONENTS.forEach(c -> renderings.add(kustomize("base + " + c, overlay("base + " + c, List.of(c)),
+                List.of(c))));
+            renderings.add(kustomize("base + every component", overlay("every", COMPONENTS), COMPONENTS));
             all = List.copyOf(renderings);
         }
         return all;
@@ -41,50 +65,85 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
         return with;
     }
 
-    static Rendering withComponents(String name, List<String> components) {
-        return of(name, overlay(name, components), components);
-    }
-
     /** A throw-away kustomization of the base with some components (kustomize takes relative paths only). */
     static Path overlay(String name, List<String> components) {
+        Path dir = Repo.path("deploy-checks/target/kustomizations/" + name.replace(' ', '_'));
         try {
-            Path dir = Files.createDirectories(Repo.path("deploy-checks/target/kustomizations/" + name.replace(' ',
-                    '_')));
-            StringBuilder yaml = new StringBuilder("resources: [" + dir.relativize(Repo.path("manifests/base"))
-                    + "]\n");
-            yaml.append("components:\n");
-            components.forEach(c -> yaml.append("  - ").append(dir.relativize(Repo.path("manifests/components/" + c)))
-                .append('\n'));
-            Files.writeString(dir.resolve("kustomization.yaml"), yaml);
-            return dir;
+            Files.writeString(Files.createDirectories(dir).resolve("kustomization.yaml"), "resources: ["
+                + dir.relativize(Repo.path("manifests/base")) + "]\ncomponents: " + components.stream()
+                .map(c -> dir.relativize(Repo.path("manifests/components/" + c))).toList() + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return dir;
     }
 
-    private static Rendering of(String name, Path dir, List<String> components) {
-        return new Rendering(name, components, KubernetesModel.read(Tools.kustomize(dir), name));
+    private static Rendering kustomize(String name, Path dir, List<String> components) {
+        return new Rendering(name, components, read(Repo.tool("kubectl", "kustomize", dir.toString()), name));
+    }
+
+    static List<HasMetadata> read(String yaml, String origin) {
+        List<HasMetadata> objects = new ArrayList<>();
+        for (JsonNode document : Repo.yamlDocuments(yaml, origin)) {
+            String what = origin + " (" + document.path("kind").asText() + " " + document.at("/metadata/name").asText();
+            KubernetesResource resource;
+            try {
+                resource = Repo.YAML.treeToValue(document, KubernetesResource.class);
+            } catch (Exception e) {
+                throw new AssertionError(what + ") does not fit the Kubernetes model: " + e.getMessage(), e);
+            }
+            if (resource instanceof GenericKubernetesResource || !(resource instanceof HasMetadata object)) {
+                throw new AssertionError(what + "): not a kind the Kubernetes model knows");
+            }
+            List<String> unknown = new ArrayList<>();
+            collectUnknownFields(object, object.getKind(), unknown);
+            assertTrue(unknown.isEmpty(), what + ") has fields the Kubernetes model does not know: " + unknown);
+            objects.add(object);
+        }
+        return objects;
+    }
+
+    /** Walks the model's getters; every additionalProperties map found must be empty. */
+    private static void collectUnknownFields(Object value, String path, List<String> unknown) {
+        if (value instanceof Collection<?> items) {
+            int i = 0;
+            for (Object item : items) {
+                collectUnknownFields(item, path + "[" + i++ + "]", unknown);
+            }
+        } else if (value instanceof Map<?, ?> map) {
+            map.forEach((key, item) -> collectUnknownFields(item, path + "." + key, unknown));
+        } else if (value != null && value.getClass().getName().startsWith("io.fabric8.")) {
+            for (Method getter : value.getClass().getMethods()) {
+                if (getter.getParameterCount() > 0 || Modifier.isStatic(getter.getModifiers())
+                    || !getter.getName().startsWith("get") || getter.getDeclaringClass() == Object.class) {
+                    continue;
+                }
+                Object field;
+                try {
+                    field = getter.invoke(value);
+                } catch (ReflectiveOperationException e) {
+                    continue;  // a computed getter (e.g. Quantity's numerical amount), not a field
+                }
+                if (getter.getName().equals("getAdditionalProperties")) {
+                    ((Map<?, ?>) field).keySet().forEach(key -> unknown.add(path + "." + key));
+                } else {
+                    collectUnknownFields(field, path + "." + getter.getName().substring(3), unknown);
+                }
+            }
+        }
     }
 
     <T extends HasMetadata> List<T> all(Class<T> kind) {
         return objects.stream().filter(kind::isInstance).map(kind::cast).toList();
     }
 
-    <T extends HasMetadata> Optional<T> find(Class<T> kind, String name) {
-        return all(kind).stream().filter(o -> o.getMetadata().getName().equals(name)).findFirst();
-    }
-
     <T extends HasMetadata> T get(Class<T> kind, String name) {
-        return find(kind, name).orElseThrow(() -> new AssertionError(this.name + " has no " + kind.getSimpleName()
-            + " " + name));
-    }
-
-    Deployment deployment(String name) {
-        return get(Deployment.class, name);
+        return all(kind).stream().filter(o -> o.getMetadata().getName().equals(name)).findFirst()
+            .orElseThrow(() -> new AssertionError(this.name + " has no " + kind.getSimpleName() + " " + name));
     }
 
     PodTemplateSpec pod(String deployment) {
-        return deployment(deployment).getSpec().getTemplate();
+        return get(Deployment.class, deployment).getSpec().getTemplate();
     }
 
     /** The one container of a DockerCoins pod, named after its Deployment as `kubectl create deployment` does. */
@@ -121,7 +180,6 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
         return env;
     }
 
-    /** The pod templates whose labels a selector matches. */
     List<PodTemplateSpec> podsSelectedBy(LabelSelector selector) {
         return all(Deployment.class).stream().map(d -> d.getSpec().getTemplate())
             .filter(t -> matches(selector, t.getMetadata().getLabels())).toList();
@@ -135,11 +193,8 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
     /** Kubernetes' label selector semantics: every matchLabels pair and every matchExpression holds. */
     static boolean matches(LabelSelector selector, Map<String, String> labels) {
         Map<String, String> actual = Objects.requireNonNullElse(labels, Map.of());
-        if (selector == null || !matches(Objects.requireNonNullElse(selector.getMatchLabels(), Map.of()), actual)) {
-            return false;
-        }
-        return Objects.requireNonNullElse(selector.getMatchExpressions(), List.<io.fabric8.kubernetes.api.model
-            .LabelSelectorRequirement>of()).stream().allMatch(requirement -> {
+        return selector != null && matches(Objects.requireNonNullElse(selector.getMatchLabels(), Map.of()), actual)
+            && selector.getMatchExpressions().stream().allMatch(requirement -> {
                 String value = actual.get(requirement.getKey());
                 return switch (requirement.getOperator()) {
                     case "In" -> value != null && requirement.getValues().contains(value);
@@ -157,9 +212,8 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
 
     /** The container port a probe, Service or policy port means: by name or by number. */
     static Optional<ContainerPort> resolve(IntOrString port, PodTemplateSpec pod) {
-        assertTrue(port != null, "a port is missing");
-        return pod.getSpec().getContainers().stream().flatMap(c -> Objects.requireNonNullElse(c.getPorts(),
-                List.<ContainerPort>of()).stream())
+        assertNotNull(port, "a port is missing");
+        return pod.getSpec().getContainers().stream().flatMap(c -> c.getPorts().stream())
             .filter(p -> port.getStrVal() != null ? port.getStrVal().equals(p.getName())
                 : port.getIntVal().equals(p.getContainerPort())).findFirst();
     }
