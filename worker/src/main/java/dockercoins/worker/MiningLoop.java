@@ -118,9 +118,18 @@ final class MiningLoop {
             return;
         }
         long began = System.nanoTime();
+        if (sleepMs == 0) {
+            // WORKER_DELAY_MS=0: as fast as rng and hasher allow. Not a timer, which takes 1 ms at least: that
+            // capped 32 loops at about 19,000 hashes/s (BENCHMARKS.md). Queued, not called, so the stack never grows.
+            vertx.runOnContext(next -> {
+                if (idle == null) {
+                    workOnce(backoff, began);
+                }
+            });
+            return;
+        }
         long[] timer = new long[1];
-        // Vert.x timers take 1 ms at least; WORKER_DELAY_MS=0 means "as fast as rng and hasher allow".
-        timer[0] = vertx.setTimer(Math.max(1, sleepMs), fired -> {
+        timer[0] = vertx.setTimer(sleepMs, fired -> {
             sleeping.remove(timer[0]);
             workOnce(backoff, began);
         });
