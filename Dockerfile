@@ -47,8 +47,8 @@ LABEL org.opencontainers.image.version="${VERSION}" \
 WORKDIR /app
 # The flags every service runs with, read by `java @/app/jvm.options`.
 COPY jvm.options /app/jvm.options
-# Numeric, so Kubernetes' runAsNonRoot can check it; the files above stay root-owned and read-only to it.
-USER 10001:10001
+# Makes each service's class archive below (AppCDS): ready in about 0.4 s instead of 0.7 s, with C2.
+COPY containers/archive-classes.sh /usr/local/bin/archive-classes
 # Port 80, as the original's images: http://rng/32 inside a compose network or a cluster. A non-root user
 # may bind it where net.ipv4.ip_unprivileged_port_start=0: Docker's default in a container; compose.yaml
 # and the Kubernetes manifests set it; `podman run` needs --sysctl net.ipv4.ip_unprivileged_port_start=0.
@@ -56,27 +56,37 @@ ENV PORT=80 \
     APP_VERSION=${VERSION}
 EXPOSE 80
 
-# ---- one stage per service: the jar and the command; the JVM is PID 1 and gets SIGTERM ----
+# ---- one stage per service: the jar, its class archive (made as root, so that both stay root-owned and
+# read-only to the service), the user and the command; the JVM is PID 1 and gets SIGTERM. The user is numeric,
+# so that Kubernetes' runAsNonRoot can check it. ----
 FROM runtime AS rng
 LABEL org.opencontainers.image.title="dockercoins-rng" \
       org.opencontainers.image.description="DockerCoins rng: serves random bytes"
 COPY --from=build /src/rng/target/rng.jar /app/rng.jar
-ENTRYPOINT ["java", "@/app/jvm.options", "-jar", "/app/rng.jar"]
+RUN ["archive-classes", "/app/rng.jsa", "@/app/jvm.options", "-jar", "/app/rng.jar"]
+USER 10001:10001
+ENTRYPOINT ["java", "@/app/jvm.options", "-XX:SharedArchiveFile=/app/rng.jsa", "-jar", "/app/rng.jar"]
 
 FROM runtime AS hasher
 LABEL org.opencontainers.image.title="dockercoins-hasher" \
       org.opencontainers.image.description="DockerCoins hasher: SHA-256 of what it is POSTed"
 COPY --from=build /src/hasher/target/hasher.jar /app/hasher.jar
-ENTRYPOINT ["java", "@/app/jvm.options", "-jar", "/app/hasher.jar"]
+RUN ["archive-classes", "/app/hasher.jsa", "@/app/jvm.options", "-jar", "/app/hasher.jar"]
+USER 10001:10001
+ENTRYPOINT ["java", "@/app/jvm.options", "-XX:SharedArchiveFile=/app/hasher.jsa", "-jar", "/app/hasher.jar"]
 
 FROM runtime AS worker
 LABEL org.opencontainers.image.title="dockercoins-worker" \
       org.opencontainers.image.description="DockerCoins worker: mines coins with rng and hasher, counts them in Redis"
 COPY --from=build /src/worker/target/worker.jar /app/worker.jar
-ENTRYPOINT ["java", "@/app/jvm.options", "-jar", "/app/worker.jar"]
+RUN ["archive-classes", "/app/worker.jsa", "@/app/jvm.options", "-jar", "/app/worker.jar"]
+USER 10001:10001
+ENTRYPOINT ["java", "@/app/jvm.options", "-XX:SharedArchiveFile=/app/worker.jsa", "-jar", "/app/worker.jar"]
 
 FROM runtime AS webui
 LABEL org.opencontainers.image.title="dockercoins-webui" \
       org.opencontainers.image.description="DockerCoins webui: the hashing speed, in a browser"
 COPY --from=build /src/webui/target/webui.jar /app/webui.jar
-ENTRYPOINT ["java", "@/app/jvm.options", "-jar", "/app/webui.jar"]
+RUN ["archive-classes", "/app/webui.jsa", "@/app/jvm.options", "-jar", "/app/webui.jar"]
+USER 10001:10001
+ENTRYPOINT ["java", "@/app/jvm.options", "-XX:SharedArchiveFile=/app/webui.jsa", "-jar", "/app/webui.jar"]

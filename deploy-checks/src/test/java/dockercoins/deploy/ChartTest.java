@@ -68,8 +68,7 @@ class ChartTest {
         assertEquals("512Mi", chart.container("webui").getResources().getLimits().get("memory").toString());
         Map<String, String> labels = render("--set", "podMonitor.enabled=true", "--set",
             "podMonitor.labels.release=kps").get(PodMonitor.class, "dockercoins").getMetadata().getLabels();
-        assertEquals("kps", labels.get("release"));
-        assertEquals("dockercoins", labels.get("app.kubernetes.io/part-of"));
+        assertEquals("kps/dockercoins", labels.get("release") + "/" + labels.get("app.kubernetes.io/part-of"));
         // Redis asks for a password from a Secret, made by the chart or the user's; worker and webui send it.
         Rendering generated = render("--set", "redis.auth.enabled=true");
         Secret secret = generated.get(Secret.class, "redis-auth");

@@ -61,9 +61,6 @@ final class Contract {
         "rng", Rng::deployment, "hasher", Hasher::deployment, "worker", Worker::deployment, "webui", Webui::deployment);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private Contract() {
-    }
-
     static int containerPort(String service) {
         return service.equals("redis") ? REDIS_PORT : PORT;
     }

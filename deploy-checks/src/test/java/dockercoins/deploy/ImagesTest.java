@@ -15,7 +15,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** The images: the Dockerfile, .dockerignore, jvm.options and the release workflow that publishes them. */
 class ImagesTest {
-
     private static final String DOCKERFILE = Repo.read("Dockerfile").replaceAll("\\\\\\n", " ");
     private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     private static final String JVM_OPTIONS = "@" + Repo.path("jvm.options");
@@ -39,29 +38,33 @@ class ImagesTest {
             // shade's finalName: <module>/target/<module>.jar
             assertTrue(stage.contains("COPY --from=build /src/" + service + "/target/" + service + ".jar " + jar),
                 service);
-            // Exec form: the JVM is PID 1 and gets SIGTERM. No CMD: nothing is appended to the java command.
-            assertTrue(stage.contains("ENTRYPOINT [\"java\", \"@/app/jvm.options\", \"-jar\", \"" + jar + "\"]"),
-                service);
+            // Its class archive made as root, before the user; exec form: the JVM is PID 1 and gets SIGTERM.
+            String archive = "\"/app/" + service + ".jsa\", \"@/app/jvm.options\", \"-jar\", \"" + jar + "\"]";
+            assertTrue(stage.contains("RUN [\"archive-classes\", " + archive), service);
+            String user = Repo.all("(?m)^USER (\\S+)", stage.substring(stage.indexOf("RUN [\"archive-"))).get(0);
+            assertTrue(user.matches("[1-9]\\d*:[1-9]\\d*"), "USER " + user + ": numeric, not root (runAsNonRoot)");
+            assertTrue(stage.contains("ENTRYPOINT [\"java\", \"@/app/jvm.options\", \"-XX:SharedArchiveFile=/app/"
+                + service + ".jsa\", \"-jar\", \"" + jar + "\"]"), service);
             assertFalse(stage.contains("\nCMD"), service);
             assertEquals(service, Repo.pomValue(service, "artifactId"), "the module's artifactId names its jar");
             assertTrue(Repo.read(service + "/pom.xml").contains("<artifactId>maven-shade-plugin</artifactId>"),
                 service);
             assertNotNull(Repo.pomValue(service, "main.class"), service + " sets main.class for the jar's manifest");
-            assertTrue(stage.contains("org.opencontainers.image.title=\"dockercoins-" + service + "\""), service);
-            assertTrue(stage.contains("org.opencontainers.image.description="), service);
+            assertTrue(stage.contains("org.opencontainers.image.title=\"dockercoins-" + service + "\"")
+                && stage.contains("org.opencontainers.image.description="), service + " labels");
             assertTrue(ComposeTest.image(service).endsWith(":" + version), service + ": compose tags it " + version);
         }
         assertTrue(Repo.read("pom.xml").contains("<finalName>${project.artifactId}</finalName>"), "shade's finalName");
-        assertTrue(runtime.contains("COPY jvm.options /app/jvm.options"), "the runtime stage has the flags");
-        String user = Repo.all("(?m)^USER (\\S+)", runtime).get(0);
-        assertTrue(user.matches("[1-9]\\d*:[1-9]\\d*"), "USER " + user + ": numeric and not root, for runAsNonRoot");
+        assertTrue(runtime.contains("COPY jvm.options /app/jvm.options") && runtime.contains(
+            "COPY containers/archive-classes.sh /usr/local/bin/archive-classes"), "the flags, the archives' script");
+        assertEquals(Contract.SERVICES.size(), Repo.all("(?m)^(USER .*)$", DOCKERFILE).size(), "USER per service");
         assertTrue(runtime.contains("\nENV PORT=" + Contract.PORT + " "), "the images listen on " + Contract.PORT);
         assertEquals(List.of(String.valueOf(Contract.PORT)), Repo.all("(?m)^EXPOSE (.+)$", DOCKERFILE));
         String base = Repo.all("(?m)^FROM (\\S+) AS runtime", DOCKERFILE).get(0);
         assertTrue(runtime.contains("org.opencontainers.image.base.name=\"docker.io/library/" + base + "\""), base);
-        assertTrue(runtime.contains("org.opencontainers.image.version=\"${VERSION}\""), "version label");
         // The worker reports its version (APP_VERSION) from the tag compose and the workflow pass as VERSION.
-        assertTrue(runtime.contains("APP_VERSION=${VERSION}"), "APP_VERSION");
+        assertTrue(runtime.contains("org.opencontainers.image.version=\"${VERSION}\"")
+            && runtime.contains("APP_VERSION=${VERSION}"), "the version label and APP_VERSION");
         // curl, for compose's healthchecks, is in the Ubuntu-based eclipse-temurin images (not Alpine, distroless).
         assertTrue(base.matches("eclipse-temurin:[\\d._]+-jre-(noble|jammy)"), base + " may not have curl");
         // The release workflow builds what compose.yaml builds and tags it with the manifests' names.
@@ -97,7 +100,7 @@ class ImagesTest {
         // Everything stays out of the build context but the poms, the modules' main sources and jvm.options.
         List<String> rules = Repo.all("(?m)^([^#\\s].*)$", Repo.read(".dockerignore"));
         assertEquals("*", rules.get(0), "everything is left out first");
-        Set<String> expected = new TreeSet<>(Set.of("!pom.xml", "!jvm.options"));
+        Set<String> expected = new TreeSet<>(Set.of("!pom.xml", "!jvm.options", "!containers/archive-classes.sh"));
         for (String module : Repo.all("<module>([^<]+)</module>", Repo.read("pom.xml"))) {
             expected.add("!" + module + "/pom.xml");
             if (Files.isDirectory(Repo.path(module + "/src/main"))) {
@@ -108,14 +111,11 @@ class ImagesTest {
         Repo.all("(?m)^COPY (?!--from)(\\S+) ", DOCKERFILE).stream().filter(s -> !s.equals("."))
             .forEach(source -> assertTrue(expected.contains("!" + source), source + " is let into the build context"));
         List<String> flags = flags();
-        assertTrue(flags.containsAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-XX:+ExitOnOutOfMemoryError", "-Xms16m")), "small-footprint flags, a small initial heap: " + flags);
+        assertTrue(flags.containsAll(List.of("-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-Xms8m")),
+            "small-footprint flags, a small initial heap: " + flags);
         assertTrue(flags.stream().noneMatch(f -> f.startsWith("-Xmx")), "the heap follows the container's limit");
         assertTrue(maxRamFraction() > 0);
-        Process javaVersion = new ProcessBuilder(JAVA, JVM_OPTIONS, "-version").redirectErrorStream(true).start();
-        String output = new String(javaVersion.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(javaVersion.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, javaVersion.exitValue(), output);
+        String output = succeeds(new ProcessBuilder(JAVA, JVM_OPTIONS, "-version"));
         assertFalse(output.toLowerCase().contains("warning"), "the JVM warns about a flag:\n" + output);
         // The image's command: java @jvm.options with the main class; ready on /readyz, exit 0 on SIGTERM.
         for (String service : Contract.SERVICES) {
@@ -124,10 +124,18 @@ class ImagesTest {
                 port = socket.getLocalPort();
             }
             Path jar = Repo.path(service + "/target/" + service + ".jar");
-            // Without the jar (`mvn test` does not package), the same main class from the test class path.
+            // With its class archive, which must load (-Xshare:on). Without the jar (`mvn test` does not package),
+            // the same main class from the test class path.
             List<String> command = new ArrayList<>(List.of(JAVA, JVM_OPTIONS));
-            command.addAll(Files.isRegularFile(jar) ? List.of("-jar", jar.toString())
-                : List.of("-cp", System.getProperty("java.class.path"), Repo.pomValue(service, "main.class")));
+            if (Files.isRegularFile(jar)) {
+                Path archive = Files.createTempDirectory("dockercoins-cds").resolve(service + ".jsa");
+                succeeds(new ProcessBuilder("env", "PORT=" + port, Repo.path("containers/archive-classes.sh")
+                    .toString(), archive.toString(), JVM_OPTIONS, "-jar", jar.toString()));
+                command.addAll(List.of("-Xshare:on", "-XX:SharedArchiveFile=" + archive, "-jar", jar.toString()));
+            } else {
+                command.addAll(List.of("-cp", System.getProperty("java.class.path"),
+                    Repo.pomValue(service, "main.class")));
+            }
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(Files.createTempFile("dockercoins-" + service, ".log").toFile());
             builder.environment().putAll(Map.of("PORT", String.valueOf(port), "ACCESS_LOG", "false", "RNG_URL",
@@ -147,6 +155,15 @@ class ImagesTest {
                 process.destroyForcibly();
             }
         }
+    }
+
+    /** The output of a command that must exit 0 within 60 s. */
+    private static String succeeds(ProcessBuilder command) throws IOException, InterruptedException {
+        Process process = command.redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), command.command() + " did not finish");
+        assertEquals(0, process.exitValue(), output);
+        return output;
     }
 
     /** The `with` of the workflow step that uses an action. */

@@ -175,8 +175,7 @@ class ManifestsTest {
         for (Deployment deployment : rendering.all(Deployment.class)) {
             String name = deployment.getMetadata().getName();
             Container container = rendering.container(name);
-            assertNotNull(container.getReadinessProbe(), name + " readiness");
-            assertNotNull(container.getLivenessProbe(), name + " liveness");
+            assertTrue(container.getReadinessProbe() != null && container.getLivenessProbe() != null, name + " probes");
             String image = container.getImage();
             assertTrue(Set.of("IfNotPresent", "").contains(Objects.toString(container.getImagePullPolicy(), "")),
                 name + ": images loaded into kind/minikube are used as they are");

@@ -71,9 +71,8 @@ class MonitoringTest {
             assertTrue(all.contains(shown), "the dashboard shows " + shown);
         }
         JsonNode datasource = Repo.yaml(DATASOURCES).path("datasources");
-        assertEquals(1, datasource.size());
         String uid = datasource.get(0).path("uid").asText();
-        assertEquals("prometheus", datasource.get(0).path("type").asText());
+        assertEquals(List.of("prometheus"), datasource.findValuesAsText("type"), "one Prometheus datasource");
         // http://prometheus:9090 reaches Prometheus in both: the compose service and the Kubernetes Service.
         assertEquals("http://prometheus:9090", datasource.get(0).path("url").asText());
         assertFalse(ComposeTest.service("prometheus").has("command"), "Prometheus listens on its default port 9090");
@@ -84,8 +83,8 @@ class MonitoringTest {
             panel.path("targets").forEach(t -> assertEquals(uid, t.path("datasource").path("uid").asText()));
         }
         JsonNode dashboard = Repo.yaml(DASHBOARD);
-        assertEquals("dockercoins", dashboard.path("uid").asText());
-        assertTrue(dashboard.path("id").isMissingNode(), "no database id in a provisioned dashboard");
+        assertTrue(dashboard.path("uid").asText().equals("dockercoins") && dashboard.path("id").isMissingNode(),
+            "uid dockercoins, and no database id in a provisioned dashboard");
         // Compose and Kubernetes put the same files where Grafana's provisioning looks for them.
         String dashboards = Repo.yaml(DASHBOARD_PROVIDERS).at("/providers/0/options/path").asText();
         String home = dashboards + "/dockercoins.json";
@@ -152,14 +151,8 @@ class MonitoringTest {
         assertEquals(Contract.METRICS_PATH, compose.path("metrics_path").asText(Contract.METRICS_PATH));
         assertEquals("[{\"source_labels\":[\"__meta_dns_name\"],\"target_label\":\"job\"}]",
             compose.path("relabel_configs").toString(), "job is the service name, as on Kubernetes");
-        // Debian's promtool is built without Kubernetes discovery: then it checks all the rest of the file.
-        Path probe = Files.writeString(temp.resolve("probe.yml"),
-            "scrape_configs:\n  - job_name: probe\n    kubernetes_sd_configs:\n      - role: pod\n");
-        if (Repo.run("promtool", "check", "config", "--syntax-only", probe.toString()).exit() == 0) {
-            Promtool.checkConfig(Repo.path(KUBERNETES_PROMETHEUS));
-            return;
-        }
-        System.err.println("\n!!! this promtool has no kubernetes_sd_configs: the rest of the file is checked !!!\n");
+        // Debian's promtool, which CI installs, is built without Kubernetes discovery: all the rest is checked, and
+        // the discovery itself above.
         ObjectNode config = (ObjectNode) Repo.yaml(KUBERNETES_PROMETHEUS);
         ObjectNode kubernetesJob = (ObjectNode) config.path("scrape_configs").get(0);
         kubernetesJob.remove("kubernetes_sd_configs");

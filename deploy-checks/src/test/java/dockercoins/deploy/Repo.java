@@ -26,9 +26,6 @@ final class Repo {
         .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
-    private Repo() {
-    }
-
     record Ran(int exit, String out, String err) { }
 
     static Path path(String relative) {
