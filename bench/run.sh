@@ -6,6 +6,8 @@
 #   bench/run.sh services   rng/hasher under wrk, memory, start-up
 #   bench/run.sh miner      scaling at workshop delays, peak pipeline throughput
 #   bench/run.sh workshop   RNG_CONCURRENCY=1 (the original's bottleneck) against the default
+#   bench/run.sh shipped    every service its own process, like pods: the images' flags against the
+#                           previous ones and other candidates, and the limit (bench/Limit.java)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -148,5 +150,194 @@ if [ "$what" = all ] || [ "$what" = workshop ]; then
         IFS='|' read -r _ single _ <<< "$(run_miner "$workers" 1 "$workers" RNG_CONCURRENCY=1)"
         IFS='|' read -r _ unlimited _ <<< "$(run_miner "$workers" 1 "$workers" RNG_CONCURRENCY=0)"
         printf '| %s | %s hashes/s | %s hashes/s |\n' "$workers" "$single" "$unlimited"
+    done
+fi
+
+# ---- As shipped: one process per service, like pods, with the images' flags ----
+# Each candidate is "name|flags"; @jvm.options and +cds are expanded: +cds means an AppCDS archive made the way
+# the Dockerfile makes it (start the service with -XX:ArchiveClassesAtExit, wait until ready, SIGTERM).
+CANDIDATES=${CANDIDATES:-"shipped|@jvm.options +cds
+shipped without CDS|@jvm.options
+shipped with C1 only|@jvm.options -XX:TieredStopAtLevel=1 +cds
+shipped with C2 only|@jvm.options -XX:-TieredCompilation +cds
+previous (1.0.0)|-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -Xms16m -XX:TieredStopAtLevel=1 -Xss512k -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData
+JVM defaults|"}
+MAX_RAM=-XX:MaxRAM=256m                      # what the manifests' 256 MiB memory limit shows the JVM
+WARM_WINDOW=${WARM_WINDOW:-60}               # seconds of mining sampled per candidate; steady = the last third
+
+flags_for() { # candidate-flags service -> the java arguments, one per line
+    local word
+    for word in $1; do
+        case $word in
+            @jvm.options) echo "@$PWD/jvm.options" ;;
+            +cds) echo "-XX:SharedArchiveFile=$tmp/cds-$2.jsa" ;;
+            *) echo "$word" ;;
+        esac
+    done
+    echo "$MAX_RAM"
+}
+start_pod() { # flags name port env... ; sets $pid, like start_service but with a candidate's flags
+    local flags=$1 name=$2 port=$3; shift 3
+    mapfile -t args < <(flags_for "$flags" "$name")
+    env PORT="$port" ACCESS_LOG=false "$@" java "${args[@]}" -jar "$name/target/$name.jar" \
+        > "$tmp/$name-$port.log" 2>&1 &
+    pid=$!; pids+=("$pid")
+}
+stop() { kill "$@" 2>/dev/null || true; wait "$@" 2>/dev/null || true; }
+make_cds_archives() { # flags: each service's class archive, made by the script the Dockerfile runs
+    local name
+    for name in rng hasher webui worker; do
+        rm -f "$tmp/cds-$name.jsa"
+        mapfile -t args < <(flags_for "${1/+cds/}" "$name")
+        env PORT=$((BASE + 20)) REDIS_URL=redis://127.0.0.1:1 \
+            containers/archive-classes.sh "$tmp/cds-$name.jsa" "${args[@]}" -jar "$name/target/$name.jar"
+    done
+}
+hashes_now() { metric $((BASE + 4)) dockercoins_worker_hashes_total; }
+
+pods() { # label flags -> one table row: start-up, warm-up, steady hashes/s, RSS
+    local label=$1 flags=$2 name t start_ms times=()
+    [[ $flags == *+cds* ]] && make_cds_archives "$flags"
+    for name in rng hasher webui worker; do   # start-up, one at a time: median of 3
+        local runs=()
+        for t in 1 2 3; do
+            start_pod "$flags" "$name" $((BASE + 20)) REDIS_URL=redis://127.0.0.1:$((BASE + 9)) \
+                RNG_URL=http://127.0.0.1:1 HASHER_URL=http://127.0.0.1:1
+            runs+=("$(wait_ready $((BASE + 20)) 20000)")
+            stop "$pid"
+        done
+        times+=("$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)")
+    done
+    # Idle: rng and hasher at delay 0, webui, and a worker at its default delays, for 20 s.
+    start_pod "$flags" rng $((BASE + 1)) RNG_DELAY_MS=0; local rng=$pid
+    start_pod "$flags" hasher $((BASE + 2)) HASHER_DELAY_MS=0; local hasher=$pid
+    start_pod "$flags" webui $((BASE + 3)) REDIS_URL=redis://127.0.0.1:$((BASE + 9)); local webui=$pid
+    local worker_env=(REDIS_URL=redis://127.0.0.1:$((BASE + 9)) RNG_URL=http://127.0.0.1:$((BASE + 1))
+        HASHER_URL=http://127.0.0.1:$((BASE + 2)))
+    start_pod "$flags" worker $((BASE + 4)) "${worker_env[@]}"; local worker=$pid
+    for t in 1 2 3 4; do wait_ready $((BASE + t)) 20000 > /dev/null; done
+    sleep 20
+    local idle="$(rss_mib $rng)/$(rss_mib $hasher)/$(rss_mib $webui)/$(rss_mib $worker)"
+    stop "$worker"
+    # Load: one worker, 32 loops, every delay 0, sampled each second from its launch.
+    start_ms=$(ms_now)
+    start_pod "$flags" worker $((BASE + 4)) "${worker_env[@]}" WORKER_CONCURRENCY=32 WORKER_DELAY_MS=0
+    worker=$pid
+    wait_ready $((BASE + 4)) 20000 > /dev/null
+    local samples=()
+    for t in $(seq 1 "$WARM_WINDOW"); do
+        sleep $(awk -v due=$((start_ms + t * 1000)) -v now="$(ms_now)" 'BEGIN { d = (due - now) / 1000; printf "%.3f", (d > 0 ? d : 0) }')
+        samples+=("$t:$(hashes_now)")
+    done
+    local after="$(rss_mib $rng)/$(rss_mib $hasher)/$(rss_mib $webui)/$(rss_mib $worker)"
+    stop "$rng" "$hasher" "$webui" "$worker"
+    # Steady: the rate over the last third; warm-up: from launch until a 3 s average first reaches 90 % of it.
+    printf '%s\n' "${samples[@]}" | awk -F: -v label="$label" -v startup="${times[*]}" -v idle="$idle" \
+        -v after="$after" -v n="$WARM_WINDOW" '
+        { at[$1] = $2 }
+        END {
+            from = int(n * 2 / 3); steady = (at[n] - at[from]) / (n - from)
+            warm = "> " n " s"
+            for (t = 4; t <= n; t++) if ((at[t] - at[t - 3]) / 3 >= 0.9 * steady) { warm = t " s"; break }
+            split(startup, s, " ")
+            printf "| %s | %s / %s / %s / %s ms | %s | %.0f | %s MiB | %s MiB |\n", label, s[1], s[2], s[3], s[4],
+                warm, steady, idle, after
+        }'
+}
+
+scaling() { # flags workers loops-each -> hashes/s of that many worker processes at the default delays, like pods
+    local flags=$1 workers=$2 loops=$3 i all=() before=0 after=0 t0 t1
+    start_pod "$flags" rng $((BASE + 1)); all+=("$pid")
+    start_pod "$flags" hasher $((BASE + 2)); all+=("$pid")
+    for i in $(seq 1 "$workers"); do
+        start_pod "$flags" worker $((BASE + 40 + i)) REDIS_URL=redis://127.0.0.1:$((BASE + 9)) \
+            RNG_URL=http://127.0.0.1:$((BASE + 1)) HASHER_URL=http://127.0.0.1:$((BASE + 2)) WORKER_CONCURRENCY="$loops"
+        all+=("$pid")
+    done
+    for i in $(seq 1 "$workers"); do wait_ready $((BASE + 40 + i)) 20000 > /dev/null; done
+    sleep 20   # warm-up: N processes compile their code on the same 2 cores
+    t0=$(ms_now)
+    for i in $(seq 1 "$workers"); do before=$(( before + $(metric $((BASE + 40 + i)) dockercoins_worker_hashes_total) )); done
+    sleep "$DURATION"
+    for i in $(seq 1 "$workers"); do after=$(( after + $(metric $((BASE + 40 + i)) dockercoins_worker_hashes_total) )); done
+    t1=$(ms_now)
+    stop "${all[@]}"
+    awk -v n=$((after - before)) -v ms=$((t1 - t0)) 'BEGIN { printf "%.1f", n * 1000 / ms }'
+}
+
+limit() { # label flags -> loops/s of bench/Limit.java in the same layout: two servers and one client process
+    local label=$1 flags=$2 servers
+    mapfile -t args < <(flags_for "$flags" limit)
+    for port in $((BASE + 1)) $((BASE + 2)); do
+        java "${args[@]}" -cp rng/target/rng.jar bench/Limit.java serve "$port" > /dev/null 2>&1 &
+        pids+=("$!"); servers+=" $!"
+    done
+    sleep 5   # the source launcher compiles Limit.java first
+    timeout "$WARM_WINDOW" java "${args[@]}" -cp rng/target/rng.jar bench/Limit.java mine \
+        $((BASE + 1)) $((BASE + 2)) 32 > "$tmp/limit.txt" 2>&1 || true
+    stop $servers
+    awk -v label="$label" -v n="$WARM_WINDOW" '{ at[NR] = $1 } END {
+        last = NR; from = int(last * 2 / 3); printf "| %s | %.0f |\n", label, (at[last] - at[from]) / (last - from) }' \
+        "$tmp/limit.txt"
+}
+
+if [ "$what" = all ] || [ "$what" = shipped ]; then
+    "$redis_bin" --port $((BASE + 9)) --bind 127.0.0.1 --save "" --appendonly no > "$tmp/redis.log" 2>&1 &
+    pids+=("$!")
+    sleep 0.5
+    echo
+    echo "| limit: bare Vert.x, 32 loops of GET 32 B + POST 32 B -> 64 B, steady | loops/s |"
+    echo "|---|---|"
+    while IFS='|' read -r label flags; do
+        [[ $flags == *+cds* ]] && continue   # a class archive does not change steady throughput
+        limit "$label" "$flags"
+    done <<< "$CANDIDATES"
+    echo
+    echo "| flags (all with $MAX_RAM) | start-up rng / hasher / webui / worker | warm-up to 90 % | steady hashes/s, 1 worker x 32 loops, delays 0 | RSS idle rng / hasher / webui / worker | RSS after load |"
+    echo "|---|---|---|---|---|---|"
+    while IFS='|' read -r label flags; do
+        pods "$label" "$flags"
+    done <<< "$CANDIDATES"
+    echo
+    echo "| as shipped, default delays | hashes/s | efficiency vs N x one loop |"
+    echo "|---|---|---|"
+    flags=$(head -1 <<< "$CANDIDATES" | cut -d'|' -f2)
+    [[ $flags == *+cds* ]] && make_cds_archives "$flags"
+    one=$(scaling "$flags" 1 1)
+    echo "| 1 worker x 1 loop | $one | 100 % |"
+    for shape in "4 250" "10 100"; do
+        read -r workers loops <<< "$shape"
+        rate=$(scaling "$flags" "$workers" "$loops")
+        eff=$(awk -v r="$rate" -v o="$one" -v n=$((workers * loops)) 'BEGIN { printf "%.1f %%", 100 * r / (o * n) }')
+        echo "| $workers worker processes x $loops loops | $rate | $eff |"
+    done
+fi
+
+# ---- Where the CPU goes: async-profiler (Maven Central) on each process at steady state ----
+if [ "$what" = profile ]; then
+    profiler=$tmp/libasyncProfiler.so
+    jar=~/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1-linux-x64.jar
+    [ -f "$jar" ] || mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:4.1:jar:linux-x64 >&2
+    unzip -p "$jar" linux-x64/libasyncProfiler.so > "$profiler"
+    "$redis_bin" --port $((BASE + 9)) --bind 127.0.0.1 --save "" --appendonly no > "$tmp/redis.log" 2>&1 &
+    pids+=("$!")
+    flags=$(head -1 <<< "$CANDIDATES" | cut -d'|' -f2)
+    [[ $flags == *+cds* ]] && make_cds_archives "$flags"
+    start_pod "$flags" rng $((BASE + 1)) RNG_DELAY_MS=0; rng=$pid
+    start_pod "$flags" hasher $((BASE + 2)) HASHER_DELAY_MS=0; hasher=$pid
+    start_pod "$flags" worker $((BASE + 4)) REDIS_URL=redis://127.0.0.1:$((BASE + 9)) WORKER_CONCURRENCY=32 \
+        WORKER_DELAY_MS=0 RNG_URL=http://127.0.0.1:$((BASE + 1)) HASHER_URL=http://127.0.0.1:$((BASE + 2))
+    worker=$pid
+    sleep 40   # past the warm-up
+    for p in $rng $hasher $worker; do jcmd "$p" JVMTI.agent_load "$profiler" '"start,event=cpu,interval=1ms"' > /dev/null; done
+    before=$(hashes_now); sleep "$DURATION"; after=$(hashes_now)
+    for p in $rng $hasher $worker; do
+        jcmd "$p" JVMTI.agent_load "$profiler" "\"stop,file=$tmp/$p.collapsed,collapsed\"" > /dev/null
+    done
+    echo
+    echo "| process ($(( (after - before) / DURATION )) hashes/s) | CPU in ${DURATION} s | where it goes |"
+    echo "|---|---|---|"
+    for p in rng:$rng hasher:$hasher worker:$worker; do
+        awk -v label="${p%%:*}" -f bench/cost-centres.awk "$tmp/${p#*:}.collapsed"
     done
 fi
