@@ -93,6 +93,12 @@ for service in rng hasher worker webui; do
     image="ghcr.io/dockercoins-vertx/${service}:1.0.0"
     check "${service}: image ${image} exists, runs as 10001 and says APP_VERSION=1.0.0" \
         bash -c "[ \"\$(${ENGINE} image inspect --format '{{.Config.User}} {{range .Config.Env}}{{.}} {{end}}' ${image} | grep -o '^10001:10001\|APP_VERSION=1.0.0\|PORT=80' | sort | tr '\n' ' ')\" = '10001:10001 APP_VERSION=1.0.0 PORT=80 ' ]"
+    # -Xshare:on: the JVM refuses to start rather than quietly run without the archive.
+    check "${service}: the image's class archive loads (-Xshare:on) and the service gets ready with it" \
+        engine run --rm -e PORT=8080 --entrypoint sh "${image}" -c "java @/app/jvm.options -Xshare:on \
+            -XX:SharedArchiveFile=/app/${service}.jsa -jar /app/${service}.jar > /tmp/log 2>&1 & \
+            for i in \$(seq 200); do grep -q ' ready on port ' /tmp/log && exit 0; kill -0 \$! || break; sleep 0.1; done; \
+            cat /tmp/log; exit 1"
 done
 
 # Podman runs no HEALTHCHECK by itself without systemd: run them, one container at a time (in parallel
