@@ -13,8 +13,6 @@ cd "$(dirname "$0")/.."
 what=${1:-all}
 BASE=19000                                   # ports BASE.. are used; nothing else is touched
 DURATION=${DURATION:-15}                     # seconds per measurement window
-JVM_OPTS=()
-[ -f jvm.options ] && JVM_OPTS=("@$PWD/jvm.options")   # the flags the container images use
 tmp=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$tmp"; }
@@ -41,10 +39,28 @@ wait_ready() { # port timeout_ms -> prints ms waited, or fails
     done
     echo $(( $(ms_now) - start ))
 }
-start_service() { # name port env... ; sets $pid
-    local name=$1 port=$2; shift 2
-    env PORT="$port" ACCESS_LOG=false "$@" java "${JVM_OPTS[@]}" -jar "$name/target/$name.jar" > "$tmp/$name-$port.log" 2>&1 &
+flags_for() { # flags service -> the java arguments, one per line: @jvm.options is the images' file, and +cds
+    local word   # the service's class archive, made by make_cds_archives (below) as the Dockerfile makes it
+    for word in $1; do
+        case $word in
+            @jvm.options) echo "@$PWD/jvm.options" ;;
+            +cds) echo "-XX:SharedArchiveFile=$tmp/cds-$2.jsa" ;;
+            *) echo "$word" ;;
+        esac
+    done
+}
+start_pod() { # flags name port env... ; sets $pid: the service as its own process, like a pod
+    local flags=$1 name=$2 port=$3; shift 3
+    mapfile -t args < <(flags_for "$flags" "$name")
+    env PORT="$port" ACCESS_LOG=false "$@" java "${args[@]}" -jar "$name/target/$name.jar" \
+        > "$tmp/$name-$port.log" 2>&1 &
     pid=$!; pids+=("$pid")
+}
+start_service() { start_pod "@jvm.options" "$@"; }   # name port env... ; with the flags the images use
+worker_hashes() { # first-port count -> the hashes counted by that many workers on consecutive ports
+    local i sum=0
+    for i in $(seq 0 $(($2 - 1))); do sum=$(( sum + $(metric $(($1 + i)) dockercoins_worker_hashes_total) )); done
+    echo "$sum"
 }
 metric() { # port name -> value summed over label sets
     curl -fs "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2 } END { printf "%.0f", s }'
@@ -110,9 +126,9 @@ run_miner() { # label loops workers extra-env... ; prints hashes/s measured on t
     sleep 5   # warm-up
     local before=0 after=0 t0 t1
     t0=$(ms_now)
-    for i in $(seq 1 "$workers"); do before=$(( before + $(metric $((BASE + 2 + i)) dockercoins_worker_hashes_total) )); done
+    before=$(worker_hashes $((BASE + 3)) "$workers")
     sleep "$DURATION"
-    for i in $(seq 1 "$workers"); do after=$(( after + $(metric $((BASE + 2 + i)) dockercoins_worker_hashes_total) )); done
+    after=$(worker_hashes $((BASE + 3)) "$workers")
     t1=$(ms_now)
     local rss; rss=$(rss_mib "$miner")
     kill "$miner"; wait "$miner" 2>/dev/null || true
@@ -154,8 +170,7 @@ if [ "$what" = all ] || [ "$what" = workshop ]; then
 fi
 
 # ---- As shipped: one process per service, like pods, with the images' flags ----
-# Each candidate is "name|flags"; @jvm.options and +cds are expanded: +cds means an AppCDS archive made the way
-# the Dockerfile makes it (start the service with -XX:ArchiveClassesAtExit, wait until ready, SIGTERM).
+# Each candidate is "name|flags" (see flags_for); each runs with $MAX_RAM too. The first is what the images run.
 CANDIDATES=${CANDIDATES:-"shipped|@jvm.options +cds
 shipped without CDS|@jvm.options
 shipped with C1 only|@jvm.options -XX:TieredStopAtLevel=1 +cds
@@ -165,24 +180,6 @@ JVM defaults|"}
 MAX_RAM=-XX:MaxRAM=256m                      # what the manifests' 256 MiB memory limit shows the JVM
 WARM_WINDOW=${WARM_WINDOW:-60}               # seconds of mining sampled per candidate; steady = the last third
 
-flags_for() { # candidate-flags service -> the java arguments, one per line
-    local word
-    for word in $1; do
-        case $word in
-            @jvm.options) echo "@$PWD/jvm.options" ;;
-            +cds) echo "-XX:SharedArchiveFile=$tmp/cds-$2.jsa" ;;
-            *) echo "$word" ;;
-        esac
-    done
-    echo "$MAX_RAM"
-}
-start_pod() { # flags name port env... ; sets $pid, like start_service but with a candidate's flags
-    local flags=$1 name=$2 port=$3; shift 3
-    mapfile -t args < <(flags_for "$flags" "$name")
-    env PORT="$port" ACCESS_LOG=false "$@" java "${args[@]}" -jar "$name/target/$name.jar" \
-        > "$tmp/$name-$port.log" 2>&1 &
-    pid=$!; pids+=("$pid")
-}
 stop() { kill "$@" 2>/dev/null || true; wait "$@" 2>/dev/null || true; }
 make_cds_archives() { # flags: each service's class archive, made by the script the Dockerfile runs
     local name
@@ -193,7 +190,7 @@ make_cds_archives() { # flags: each service's class archive, made by the script 
             containers/archive-classes.sh "$tmp/cds-$name.jsa" "${args[@]}" -jar "$name/target/$name.jar"
     done
 }
-hashes_now() { metric $((BASE + 4)) dockercoins_worker_hashes_total; }
+hashes_now() { worker_hashes $((BASE + 4)) 1; }
 
 pods() { # label flags -> one table row: start-up, warm-up, steady hashes/s, RSS
     local label=$1 flags=$2 name t start_ms times=()
@@ -257,9 +254,9 @@ scaling() { # flags workers loops-each -> hashes/s of that many worker processes
     for i in $(seq 1 "$workers"); do wait_ready $((BASE + 40 + i)) 20000 > /dev/null; done
     sleep 20   # warm-up: N processes compile their code on the same 2 cores
     t0=$(ms_now)
-    for i in $(seq 1 "$workers"); do before=$(( before + $(metric $((BASE + 40 + i)) dockercoins_worker_hashes_total) )); done
+    before=$(worker_hashes $((BASE + 41)) "$workers")
     sleep "$DURATION"
-    for i in $(seq 1 "$workers"); do after=$(( after + $(metric $((BASE + 40 + i)) dockercoins_worker_hashes_total) )); done
+    after=$(worker_hashes $((BASE + 41)) "$workers")
     t1=$(ms_now)
     stop "${all[@]}"
     awk -v n=$((after - before)) -v ms=$((t1 - t0)) 'BEGIN { printf "%.1f", n * 1000 / ms }'
@@ -290,18 +287,18 @@ if [ "$what" = all ] || [ "$what" = shipped ]; then
     echo "|---|---|"
     while IFS='|' read -r label flags; do
         [[ $flags == *+cds* ]] && continue   # a class archive does not change steady throughput
-        limit "$label" "$flags"
+        limit "$label" "$flags $MAX_RAM"
     done <<< "$CANDIDATES"
     echo
     echo "| flags (all with $MAX_RAM) | start-up rng / hasher / webui / worker | warm-up to 90 % | steady hashes/s, 1 worker x 32 loops, delays 0 | RSS idle rng / hasher / webui / worker | RSS after load |"
     echo "|---|---|---|---|---|---|"
     while IFS='|' read -r label flags; do
-        pods "$label" "$flags"
+        pods "$label" "$flags $MAX_RAM"
     done <<< "$CANDIDATES"
     echo
     echo "| as shipped, default delays | hashes/s | efficiency vs N x one loop |"
     echo "|---|---|---|"
-    flags=$(head -1 <<< "$CANDIDATES" | cut -d'|' -f2)
+    flags="$(head -1 <<< "$CANDIDATES" | cut -d'|' -f2) $MAX_RAM"
     [[ $flags == *+cds* ]] && make_cds_archives "$flags"
     one=$(scaling "$flags" 1 1)
     echo "| 1 worker x 1 loop | $one | 100 % |"
@@ -321,7 +318,7 @@ if [ "$what" = profile ]; then
     unzip -p "$jar" linux-x64/libasyncProfiler.so > "$profiler"
     "$redis_bin" --port $((BASE + 9)) --bind 127.0.0.1 --save "" --appendonly no > "$tmp/redis.log" 2>&1 &
     pids+=("$!")
-    flags=$(head -1 <<< "$CANDIDATES" | cut -d'|' -f2)
+    flags="$(head -1 <<< "$CANDIDATES" | cut -d'|' -f2) $MAX_RAM"
     [[ $flags == *+cds* ]] && make_cds_archives "$flags"
     start_pod "$flags" rng $((BASE + 1)) RNG_DELAY_MS=0; rng=$pid
     start_pod "$flags" hasher $((BASE + 2)) HASHER_DELAY_MS=0; hasher=$pid

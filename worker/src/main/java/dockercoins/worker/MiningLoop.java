@@ -9,7 +9,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -20,7 +19,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -49,11 +48,10 @@ final class MiningLoop {
     private final Vertx vertx;
     private final WorkerConfig config;
     private final HashCounter counter;
-    /** Vert.x's core client, not its WebClient: the WebClient's layers cost 16 % of the worker's CPU (BENCHMARKS.md). */
+    /** Vert.x's core client, not its WebClient, whose layers cost 16 % of the worker's CPU (BENCHMARKS.md). */
     private final HttpClient http;
-    /** Built once, as parsing a URL for every call costs; never changed after, so every loop can share them. */
-    private final RequestOptions randomBytesCall;
-    private final RequestOptions hashCall;
+    private final Call randomBytesCall;
+    private final Call hashCall;
     private final Outage rng;
     private final Outage hasher;
     private final Counter coins;
@@ -76,8 +74,9 @@ final class MiningLoop {
             new HttpClientOptions().setKeepAlive(true).setConnectTimeout(CONNECT_TIMEOUT_MS),
             new PoolOptions().setHttp1MaxSize(config.concurrency())
                 .setMaxLifetime(CONNECTION_LIFETIME_S).setMaxLifetimeUnit(TimeUnit.SECONDS));
-        this.randomBytesCall = call(HttpMethod.GET, config.randomBytesUrl());
-        this.hashCall = call(HttpMethod.POST, config.hashUrl()).putHeader("Content-Type", "application/octet-stream");
+        this.randomBytesCall = new Call(HttpMethod.GET, config.randomBytesUrl());
+        this.hashCall = new Call(HttpMethod.POST, config.hashUrl());
+        hashCall.options().putHeader("Content-Type", "application/octet-stream");
         this.rng = new Outage("rng", registry);
         this.hasher = new Outage("hasher", registry);
         this.coins = Counter.builder("dockercoins.worker.coins")
@@ -176,7 +175,7 @@ final class MiningLoop {
     private void logCoin(String hex) {
         long second = System.nanoTime() / 1_000_000_000L;
         if (second != coinLogSecond) {
-            if (coinsThisSecond > COIN_LINES_PER_SECOND) {
+            if (coinsThisSecond > COIN_LINES_PER_SECOND) {  // told with the next coin: within a second at such rates
                 LOG.info("{} more coins found within that second, not logged one by one",
                     coinsThisSecond - COIN_LINES_PER_SECOND);
             }
@@ -188,49 +187,52 @@ final class MiningLoop {
         }
     }
 
-    private static RequestOptions call(HttpMethod method, String url) {
-        return new RequestOptions().setMethod(method).setAbsoluteURI(url)
-            .setConnectTimeout(CONNECT_TIMEOUT_MS).setIdleTimeout(REQUEST_TIMEOUT_MS)
-            .putHeader("User-Agent", "dockercoins-worker");
+    /**
+     * A request to rng or hasher, built once (parsing its URL for every call costs); never changed after, so every
+     * loop shares it. {@code name} ("GET http://rng/32") is what an outage reports.
+     */
+    private record Call(String name, RequestOptions options) {
+        Call(HttpMethod method, String url) {
+            this(method + " " + url, new RequestOptions().setMethod(method).setAbsoluteURI(url)
+                .setConnectTimeout(CONNECT_TIMEOUT_MS).setIdleTimeout(REQUEST_TIMEOUT_MS)
+                .putHeader("User-Agent", "dockercoins-worker"));
+        }
     }
 
     private Future<Buffer> randomBytes() {
-        return watch(rng, "GET " + config.randomBytesUrl(),
-            exchange(randomBytesCall, null, "32 bytes", body -> body.length() == 32));
+        return watch(rng, randomBytesCall, exchange(randomBytesCall, null, "32 bytes",
+            body -> body.length() == 32 ? body : null));
     }
 
     private Future<String> hash(Buffer bytes) {
-        return watch(hasher, "POST " + config.hashUrl(),
-            exchange(hashCall, bytes, "a SHA-256 in hex", body -> SHA256_HEX.matcher(body.toString()).matches()))
-            .map(Buffer::toString);
+        return watch(hasher, hashCall, exchange(hashCall, bytes, "a SHA-256 in hex", body -> {
+            String hex = body.toString();
+            return SHA256_HEX.matcher(hex).matches() ? hex : null;
+        }));
     }
 
-    /** One request and its whole answer, which must be a 200 whose body is {@code valid}. */
-    private Future<Buffer> exchange(RequestOptions call, Buffer body, String expected, Predicate<Buffer> valid) {
-        return http.request(call)
+    /** One request and its whole answer, which must be a 200 that {@code read} accepts (returns non-null). */
+    private <T> Future<T> exchange(Call call, Buffer body, String expected, Function<Buffer, T> read) {
+        return http.request(call.options())
             .compose(request -> body == null ? request.send() : request.send(body))
-            .compose(response -> response.body().compose(answer -> ok(response, answer, expected, valid)));
-    }
-
-    private static Future<Buffer> ok(HttpClientResponse response, Buffer body, String expected,
-                                     Predicate<Buffer> valid) {
-        if (response.statusCode() != 200) {
-            return Future.failedFuture("answered " + response.statusCode() + " instead of 200");
-        }
-        if (!valid.test(body)) {
-            return Future.failedFuture("answered " + body.length() + " bytes that are not " + expected);
-        }
-        return Future.succeededFuture(body);
+            .compose(response -> response.body().compose(answer -> {
+                if (response.statusCode() != 200) {
+                    return Future.failedFuture("answered " + response.statusCode() + " instead of 200");
+                }
+                T value = read.apply(answer);
+                return value != null ? Future.succeededFuture(value)
+                    : Future.failedFuture("answered " + answer.length() + " bytes that are not " + expected);
+            }));
     }
 
     /** Tells {@code dependency} how the call went; a failure carries what is needed to report it once retried. */
-    private static <T> Future<T> watch(Outage dependency, String call, Future<T> attempt) {
+    private static <T> Future<T> watch(Outage dependency, Call call, Future<T> attempt) {
         return attempt.transform(result -> {
             if (result.succeeded()) {
                 dependency.succeeded();
                 return attempt;
             }
-            return Future.failedFuture(new CallFailed(dependency, call, result.cause()));
+            return Future.failedFuture(new CallFailed(dependency, call.name(), result.cause()));
         });
     }
 
