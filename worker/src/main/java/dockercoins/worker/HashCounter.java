@@ -45,7 +45,7 @@ final class HashCounter {
     private static final String LAST_REPORT_PREFIX = "worker_report:";
     private static final int LAST_REPORT_TTL_SECONDS = 86_400;
     /** Coins per report, so that one report stays one small round trip; the rest go in the next ones. */
-    private static final int COINS_PER_REPORT = 1_000;
+    static final int COINS_PER_REPORT = 1_000;
     /** About 20 MB of coins held while Redis is away; past it the mining loops wait instead of losing coins. */
     static final int MOST_COINS_HELD = 100_000;
 
@@ -128,9 +128,18 @@ final class HashCounter {
     private void reportIn(long delayMs) {
         reportTimer = vertx.setTimer(delayMs, fired -> report().onComplete(reported -> {
             if (!sealed) {  // once sealed, the flush on stop carries on from here
-                reportIn(reported.succeeded() ? config.reportMs() : retryDelay(reported.cause()));
+                reportIn(reported.succeeded() ? nextReportMs() : retryDelay(reported.cause()));
             }
         }));
+    }
+
+    /**
+     * The interval, unless a whole report's worth of coins is still held: then at once. At full speed a worker finds
+     * more coins per interval than one report carries (about 1,400 a second at 22,000 hashes/s), and waiting the
+     * interval each time would pile them up until mining paused at {@value #MOST_COINS_HELD}.
+     */
+    private long nextReportMs() {
+        return coins.size() >= COINS_PER_REPORT ? 1 : config.reportMs();
     }
 
     private void flushUntil(long deadline, Promise<Void> flushed) {

@@ -10,6 +10,7 @@ import dockercoins.shared.testing.Promtool;
 import dockercoins.shared.testing.Services;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.client.HttpResponse;
@@ -266,6 +267,32 @@ class WorkerTest {
         eventually(Duration.ofSeconds(30), "20 hashes counted", () -> hashesCounted(worker) >= 20);
         assertEquals(0, hashesInRedis(), "nothing reported before the first hour is over");
         assertEquals(stop(worker).hashes(), hashesInRedis());
+    }
+
+    /**
+     * At full speed a worker finds more coins per report interval than one report carries: the rest must go at once,
+     * not one report per interval, or coins pile up (in memory) until mining pauses.
+     */
+    @Test
+    void coinsBeyondOneReportGoWithoutWaitingForTheNextInterval(Vertx vertx) throws Exception {
+        int reportMs = 3000;
+        int held = 4 * HashCounter.COINS_PER_REPORT;  // at one report per interval: 3 intervals after the first
+        WorkerConfig config = new WorkerConfig(URI.create("http://rng"), URI.create("http://hasher"),
+            URI.create(localRedis.url()), 0, 1, reportMs, "miner", "test");
+        MeterRegistry registry = new SimpleMeterRegistry();
+        HashCounter counter = new HashCounter(vertx, redis, config, new Outage("redis", registry), registry);
+        vertx.getOrCreateContext().runOnContext(onLoop -> {
+            for (int i = 0; i < held; i++) {
+                counter.count(String.format("0%063x", i), Buffer.buffer(new byte[32]));
+            }
+            counter.start();
+        });
+        eventually(Duration.ofSeconds(30), "the first report", () -> walletSize() > 0);
+        long first = System.nanoTime();
+        eventually(Duration.ofSeconds(30), "every coin in the wallet", () -> walletSize() == held);
+        long tookMs = (System.nanoTime() - first) / 1_000_000;
+        assertTrue(tookMs < reportMs, "the last of " + held + " coins arrived " + tookMs + " ms after the first");
+        assertEquals(held, hashesInRedis(), "each coin is a counted hash too");
     }
 
     @Test
