@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
@@ -267,6 +268,24 @@ class WorkerTest {
         eventually(Duration.ofSeconds(30), "20 hashes counted", () -> hashesCounted(worker) >= 20);
         assertEquals(0, hashesInRedis(), "nothing reported before the first hour is over");
         assertEquals(stop(worker).hashes(), hashesInRedis());
+    }
+
+    /** A hasher that answers 200 with anything but 64 lowercase hex digits counts no hash: a hasher error, retried. */
+    @Test
+    void aHasherAnsweringSomethingElseThanAHexSha256CountsNoHash(Vertx vertx) throws Exception {
+        Map<String, String> services = new HashMap<>(fastRngAndHasher());
+        List<String> answers = List.of("0".repeat(63), "0".repeat(65), "0".repeat(63) + "g", "0".repeat(63) + "A",
+            "0".repeat(63) + "\n", "");
+        int[] next = {0};
+        HttpServer badHasher = vertx.createHttpServer()
+            .requestHandler(request -> request.response().end(answers.get(next[0]++ % answers.size())))
+            .listen(0).await(10, TimeUnit.SECONDS);
+        services.put("HASHER_URL", "http://127.0.0.1:" + badHasher.actualPort());
+        RunningService worker = startWorker(services, FAST);
+        eventually(Duration.ofSeconds(30), "each wrong answer refused", () -> count(worker, "dockercoins.worker.errors",
+            "stage", "hasher") >= answers.size());
+        assertEquals(0, hashesCounted(worker), "a hash counted from a wrong answer");
+        badHasher.close();
     }
 
     /**
