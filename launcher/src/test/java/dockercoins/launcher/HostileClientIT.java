@@ -141,8 +141,16 @@ class HostileClientIT {
 
     @Test
     void connectionsThatSendNoCompleteRequestAreClosedWithinTheBound() throws Exception {
-        try (Running webui = start("dockercoins.webui.Webui", Map.of("REDIS_URL", "redis://127.0.0.1:1"))) {
+        try (Running webui = start("dockercoins.webui.Webui", Map.of("REDIS_URL", "redis://127.0.0.1:1"));
+             Running hasher = start("dockercoins.hasher.Hasher", Map.of("HASHER_DELAY_MS", "0"))) {
             List<Socket> slow = new ArrayList<>();
+            // A body that stops coming: answered 408. A keep-alive connection silent after its answer: closed.
+            Socket slowBody = new Socket("127.0.0.1", hasher.port());
+            slowBody.getOutputStream().write("POST / HTTP/1.1\r\nHost: hasher\r\nContent-Length: 100\r\n\r\n0123456789"
+                .getBytes(StandardCharsets.US_ASCII));
+            Socket keptAlive = new Socket("127.0.0.1", hasher.port());
+            keptAlive.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: hasher\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
             try {
                 for (int i = 0; i < 300; i++) {
                     Socket socket = new Socket("127.0.0.1", webui.port());
@@ -160,11 +168,26 @@ class HostileClientIT {
                         + ServiceHttp.REQUEST_HEADERS_S + " s without a complete request");
                 }
                 assertStillWell(webui, "after closing 350 slow or silent connections");
+                String late = answerThenClose(slowBody);
+                assertTrue(late.startsWith("HTTP/1.1 408"), "a body 10 s late is a 408: " + late);
+                assertTrue(answerThenClose(keptAlive).startsWith("HTTP/1.1 200"), "an idle keep-alive is closed");
             } finally {
                 for (Socket socket : slow) {
                     socket.close();
                 }
+                slowBody.close();
+                keptAlive.close();
             }
+        }
+    }
+
+    /** What the server sent before closing the connection; fails if it is still open 2 s from now. */
+    private static String answerThenClose(Socket socket) throws IOException {
+        socket.setSoTimeout(2_000);
+        try {
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        } catch (SocketTimeoutException stillOpen) {
+            throw new AssertionError("the connection is still open", stillOpen);
         }
     }
 

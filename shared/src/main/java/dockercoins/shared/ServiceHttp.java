@@ -18,6 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -49,6 +51,13 @@ public final class ServiceHttp {
     public static final int REQUEST_HEADERS_S = 10;
     public static final int REQUEST_BODY_S = 10;
     public static final int MAX_CONNECTIONS = 2_000;
+    /**
+     * How often each event loop checks its connections against those bounds: a bound is enforced within a second
+     * of passing. One check a second costs less than the two timers per request it replaced (BENCHMARKS.md).
+     */
+    private static final int CHECK_BOUNDS_MS = 1_000;
+    private static final long HEADERS_NS = TimeUnit.SECONDS.toNanos(REQUEST_HEADERS_S);
+    private static final long BODY_NS = TimeUnit.SECONDS.toNanos(REQUEST_BODY_S);
     /** A connection that reads and writes nothing this long is closed, whatever it is in the middle of. */
     private static final int IDLE_TIMEOUT_S = 60;
     /** Longest request line and headers: far above any real client's, far below what could cost memory. */
@@ -62,8 +71,11 @@ public final class ServiceHttp {
     private final AtomicInteger workInFlight = new AtomicInteger();
     private final AtomicInteger actualPort = new AtomicInteger(-1);
     private final AtomicInteger connections = new AtomicInteger();
-    /** The timer of each connection waiting for its next request's headers. */
-    private final Map<HttpConnection, Long> awaitingHeaders = new ConcurrentHashMap<>();
+    /**
+     * The open connections of each event-loop thread, and what each owes; each map is used by its own thread only.
+     * By thread, not by context: every request runs on a context of its own, on its connection's thread.
+     */
+    private final Map<Thread, Map<HttpConnection, Owed>> connectionsByLoop = new ConcurrentHashMap<>();
     private final List<Consumer<Vertx>> onStop = new CopyOnWriteArrayList<>();
     private final AtomicLong refusedSinceLogged = new AtomicLong();
     private volatile boolean stopping;
@@ -104,7 +116,7 @@ public final class ServiceHttp {
     /** A router that already serves the shared endpoints; the service adds its own routes after these. */
     public Router router(Vertx vertx) {
         Router router = Router.router(vertx);
-        router.route().order(-2).handler(rc -> requestArrived(vertx, rc));
+        router.route().order(-2).handler(this::requestArrived);
         if (accessLog != null) {
             router.route().handler(this::logAccess);
         }
@@ -176,6 +188,18 @@ public final class ServiceHttp {
         return escaped == null ? text : escaped.toString();
     }
 
+    /** What a connection owes, by when (System.nanoTime); 0 when nothing is awaited. */
+    private static final class Owed {
+        long headersBy;
+        /** The request whose body is still coming, due by {@code bodyBy}. */
+        RoutingContext reading;
+        long bodyBy;
+
+        Owed(long headersBy) {
+            this.headersBy = headersBy;
+        }
+    }
+
     /** Counts the connection against the cap, and gives it {@value #REQUEST_HEADERS_S} s to send a request. */
     private void connected(Vertx vertx, HttpConnection connection) {
         if (connections.incrementAndGet() > MAX_CONNECTIONS) {
@@ -188,48 +212,64 @@ public final class ServiceHttp {
             connection.close();
             return;
         }
+        Map<HttpConnection, Owed> onThisLoop = connectionsByLoop.computeIfAbsent(Thread.currentThread(), loop -> {
+            Map<HttpConnection, Owed> opened = new HashMap<>();
+            vertx.setPeriodic(CHECK_BOUNDS_MS, check -> closeOverdue(opened));
+            return opened;
+        });
+        onThisLoop.put(connection, new Owed(System.nanoTime() + HEADERS_NS));
         connection.closeHandler(closed -> {
             connections.decrementAndGet();
-            Long timer = awaitingHeaders.remove(connection);
-            if (timer != null) {
-                vertx.cancelTimer(timer);
-            }
+            onThisLoop.remove(connection);
         });
-        awaitHeaders(vertx, connection);
     }
 
-    private void awaitHeaders(Vertx vertx, HttpConnection connection) {
-        awaitingHeaders.put(connection, vertx.setTimer(TimeUnit.SECONDS.toMillis(REQUEST_HEADERS_S), late -> {
-            if (awaitingHeaders.remove(connection) != null) {
-                connection.close();  // no request within the bound: idle keep-alive, or headers sent too slowly
+    private static void closeOverdue(Map<HttpConnection, Owed> onThisLoop) {
+        long now = System.nanoTime();
+        List<Map.Entry<HttpConnection, Owed>> overdue = new ArrayList<>();
+        onThisLoop.entrySet().forEach(open -> {
+            Owed owed = open.getValue();
+            if (owed.headersBy != 0 && now - owed.headersBy > 0
+                || owed.reading != null && now - owed.bodyBy > 0 && !owed.reading.request().isEnded()) {
+                overdue.add(open);
             }
-        }));
+        });
+        // Closed after the walk: a close may run the connection's close handler at once, which changes the map.
+        for (Map.Entry<HttpConnection, Owed> late : overdue) {
+            RoutingContext reading = late.getValue().reading;
+            late.getValue().headersBy = 0;
+            late.getValue().reading = null;
+            if (reading != null) {
+                reading.response().putHeader(HttpHeaders.CONNECTION, "close");
+                reply(reading, 408, "request body not received within " + REQUEST_BODY_S + " s");
+            }
+            // Otherwise no request within the bound: an idle keep-alive, or headers sent too slowly.
+            late.getKey().close();
+        }
     }
 
     /**
      * A request's headers are in: its connection's header timer stops, and the body gets its own bound. Once
      * answered, the connection waits for the next request's headers again.
      */
-    private void requestArrived(Vertx vertx, RoutingContext rc) {
+    private void requestArrived(RoutingContext rc) {
         HttpServerRequest request = rc.request();
         HttpConnection connection = request.connection();
-        Long timer = connection == null ? null : awaitingHeaders.remove(connection);
-        if (timer != null) {
-            vertx.cancelTimer(timer);
-        }
-        long bodyTimer = request.isEnded() ? -1 : vertx.setTimer(TimeUnit.SECONDS.toMillis(REQUEST_BODY_S), late -> {
+        Map<HttpConnection, Owed> onThisLoop = connectionsByLoop.get(Thread.currentThread());
+        Owed owed = connection == null || onThisLoop == null ? null : onThisLoop.get(connection);
+        if (owed != null) {
+            owed.headersBy = 0;
             if (!request.isEnded()) {
-                rc.response().putHeader(HttpHeaders.CONNECTION, "close");
-                reply(rc, 408, "request body not received within " + REQUEST_BODY_S + " s");
-                connection.close();
+                owed.reading = rc;
+                owed.bodyBy = System.nanoTime() + BODY_NS;
             }
-        });
-        rc.addEndHandler(done -> {
-            vertx.cancelTimer(bodyTimer);
-            if (connection != null && !rc.response().closed()) {
-                awaitHeaders(vertx, connection);
-            }
-        });
+            rc.addEndHandler(done -> {
+                owed.reading = null;
+                if (!rc.response().closed()) {
+                    owed.headersBy = System.nanoTime() + HEADERS_NS;
+                }
+            });
+        }
         rc.next();
     }
 
