@@ -249,8 +249,8 @@ public final class ServiceHttp {
     }
 
     /**
-     * A request's headers are in: its connection's header timer stops, and the body gets its own bound. Once
-     * answered, the connection waits for the next request's headers again.
+     * A request's headers are in: its connection no longer owes headers, and owes the body within its own bound.
+     * Once answered, the connection owes the next request's headers again.
      */
     private void requestArrived(RoutingContext rc) {
         HttpServerRequest request = rc.request();

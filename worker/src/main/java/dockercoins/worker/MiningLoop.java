@@ -186,8 +186,8 @@ final class MiningLoop {
     }
 
     /**
-     * A request to rng or hasher, built once (parsing its URL for every call costs); never changed after, so every
-     * loop shares it. {@code name} ("GET http://rng/32") is what an outage reports.
+     * A request to rng or hasher, built once (parsing its URL for every call costs); never changed once the loops
+     * start, so every loop shares it. {@code name} ("GET http://rng/32") is what an outage reports.
      */
     private record Call(String name, RequestOptions options) {
         Call(HttpMethod method, String url) {
