@@ -7,7 +7,8 @@
 #   bench/run.sh miner      scaling at workshop delays, peak pipeline throughput
 #   bench/run.sh workshop   RNG_CONCURRENCY=1 (the original's bottleneck) against the default
 #   bench/run.sh shipped    every service its own process, like pods: the images' flags against the
-#                           previous ones and other candidates, and the limit (bench/Limit.java)
+#                           previous ones and other candidates, and the limit (bench/Limit.java);
+#                           about 17 minutes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -173,6 +174,7 @@ fi
 # Each candidate is "name|flags" (see flags_for); each runs with $MAX_RAM too. The first is what the images run.
 CANDIDATES=${CANDIDATES:-"shipped|@jvm.options +cds
 shipped without CDS|@jvm.options
+shipped with the default JIT thresholds and Netty's JFR events|@jvm.options -XX:CompileThresholdScaling=1 -Dio.netty.jfr.enabled=true +cds
 shipped with C1 only|@jvm.options -XX:TieredStopAtLevel=1 +cds
 shipped with C2 only|@jvm.options -XX:-TieredCompilation +cds
 previous (1.0.0)|-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -Xms16m -XX:TieredStopAtLevel=1 -Xss512k -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData
@@ -206,9 +208,9 @@ pods() { # label flags -> one table row: start-up, warm-up, steady hashes/s, RSS
         done
         times+=("$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 2p)")
     done
-    # Idle: rng and hasher at delay 0, webui, and a worker at its default delays, for 20 s.
-    start_pod "$flags" rng $((BASE + 1)) RNG_DELAY_MS=0; local rng=$pid
-    start_pod "$flags" hasher $((BASE + 2)) HASHER_DELAY_MS=0; local hasher=$pid
+    # Idle: the workshop's miner, every service at its default delays (one worker, about 3 hashes/s), for 20 s.
+    start_pod "$flags" rng $((BASE + 1)); local rng=$pid
+    start_pod "$flags" hasher $((BASE + 2)); local hasher=$pid
     start_pod "$flags" webui $((BASE + 3)) REDIS_URL=redis://127.0.0.1:$((BASE + 9)); local webui=$pid
     local worker_env=(REDIS_URL=redis://127.0.0.1:$((BASE + 9)) RNG_URL=http://127.0.0.1:$((BASE + 1))
         HASHER_URL=http://127.0.0.1:$((BASE + 2)))
@@ -216,8 +218,11 @@ pods() { # label flags -> one table row: start-up, warm-up, steady hashes/s, RSS
     for t in 1 2 3 4; do wait_ready $((BASE + t)) 20000 > /dev/null; done
     sleep 20
     local idle="$(rss_mib $rng)/$(rss_mib $hasher)/$(rss_mib $webui)/$(rss_mib $worker)"
-    stop "$worker"
+    stop "$worker" "$rng" "$hasher"
     # Load: one worker, 32 loops, every delay 0, sampled each second from its launch.
+    start_pod "$flags" rng $((BASE + 1)) RNG_DELAY_MS=0; rng=$pid
+    start_pod "$flags" hasher $((BASE + 2)) HASHER_DELAY_MS=0; hasher=$pid
+    for t in 1 2; do wait_ready $((BASE + t)) 20000 > /dev/null; done
     start_ms=$(ms_now)
     start_pod "$flags" worker $((BASE + 4)) "${worker_env[@]}" WORKER_CONCURRENCY=32 WORKER_DELAY_MS=0
     worker=$pid
@@ -294,7 +299,7 @@ if [ "$what" = all ] || [ "$what" = shipped ]; then
         limit "$label" "$flags $MAX_RAM"
     done <<< "$CANDIDATES"
     echo
-    echo "| flags (all with $MAX_RAM) | start-up rng / hasher / webui / worker | warm-up to 90 % | steady hashes/s, 1 worker x 32 loops, delays 0 | RSS idle rng / hasher / webui / worker | RSS after load |"
+    echo "| flags (all with $MAX_RAM) | start-up rng / hasher / webui / worker | warm-up to 90 % | steady hashes/s, 1 worker x 32 loops, delays 0 | RSS idle, default delays, rng / hasher / webui / worker | RSS after load |"
     echo "|---|---|---|---|---|---|"
     while IFS='|' read -r label flags; do
         pods "$label" "$flags $MAX_RAM"
