@@ -6,7 +6,7 @@
 # Started with -XX:SharedArchiveFile=ARCHIVE, the service maps them instead of loading them from its jar:
 # ready in less than half the time, with C2. One static archive rather than a dynamic one on top of the JDK's
 # default archive: the JVM touches every page of the archives it maps, and the JDK's default one holds
-# classes these services never load (measured: worker 1.8 MiB less resident; BENCHMARKS.md, "As shipped").
+# classes these services never load (measured: worker 65.4 -> 63.5 MiB resident; BENCHMARKS.md, "As shipped").
 # The Dockerfile runs it in each service's image (the archive is only valid for the JVM and jar it was made
 # with); bench/run.sh runs it the same way, to measure what ships.
 set -eu
@@ -14,6 +14,7 @@ archive=$1
 shift
 classes=$(mktemp)
 log=$(mktemp)
+trap 'rm -f "$classes" "$log"' EXIT
 java -XX:DumpLoadedClassList="$classes" "$@" > "$log" 2>&1 &
 pid=$!
 waited=0
@@ -36,5 +37,4 @@ for argument; do
 done
 java -Xshare:dump -XX:SharedClassListFile="$classes" -XX:SharedArchiveFile="$archive" "$@" > "$log" 2>&1 ||
     { echo "archive-classes: java -Xshare:dump failed:" >&2; cat "$log" >&2; exit 1; }
-rm -f "$log" "$classes"
 test -s "$archive" || { echo "archive-classes: no archive written to $archive" >&2; exit 1; }
