@@ -48,6 +48,8 @@ final class HashCounter {
     static final int COINS_PER_REPORT = 1_000;
     /** About 20 MB of coins held while Redis is away; past it the mining loops wait instead of losing coins. */
     static final int MOST_COINS_HELD = 100_000;
+    /** A report gets this long to be acknowledged; then it is sent again (applied once all the same). */
+    static final int REDIS_TIMEOUT_MS = 2000;
 
     private record Coin(String hex, Buffer bytes) {
     }
@@ -186,10 +188,14 @@ final class HashCounter {
             LOG.info("{} units of work done, updating hash counter", pending.hashes());
         }
         Report report = pending;
-        sending = apply(report)
-            .timeout(Worker.REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-            .onComplete(answer -> sending = null)
-            .map(created -> {
+        // Marked in progress before the send: a send that fails at once (a write on a connection closed while the
+        // process was paused) completes within apply(), and its failed future must not stay "the send in progress"
+        // for ever, which stopped every later report and made the stop lose everything counted since.
+        Promise<Void> sent = Promise.promise();
+        sending = sent.future();
+        apply(report)
+            .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+            .<Void>map(created -> {
                 // Applied now, or by an earlier copy of this report whose reply was lost: either way it is in Redis.
                 unreported -= report.hashes();
                 report.coins().forEach(coin -> coins.pollFirst());
@@ -202,8 +208,12 @@ final class HashCounter {
                 backoff.reset();
                 outage.succeeded();
                 return null;
+            })
+            .onComplete(answer -> {
+                sending = null;
+                sent.handle(answer);
             });
-        return sending;
+        return sent.future();
     }
 
     /** Runs the script by its SHA1, loading it first if Redis does not have it; the per-coin replies, if applied. */

@@ -17,14 +17,13 @@ import java.time.Duration;
  */
 public final class Worker extends VerticleBase {
 
-    /** Every Redis command gets this long to answer; then it is retried. */
-    static final int REDIS_TIMEOUT_MS = 2000;
     /** On stop, loops in flight get this long to finish, then counts and coins this long to reach Redis: 15 s of 30. */
     private static final Duration LOOPS_GRACE = Duration.ofSeconds(5);
     private static final Duration FLUSH_GRACE = Duration.ofSeconds(10);
 
     private final WorkerConfig config;
     private final ServiceHttp http;
+    private Redis redis;
     private MiningLoop mining;
     private HashCounter counter;
 
@@ -45,7 +44,7 @@ public final class Worker extends VerticleBase {
     @Override
     public Future<?> start() {
         // Nothing here connects: the worker starts whatever is up, and its loops retry until rng, hasher and Redis are.
-        Redis redis = RedisUrl.client(vertx, config.redisUrl());
+        redis = RedisUrl.client(vertx, config.redisUrl());
         counter = new HashCounter(vertx, redis, config, new Outage("redis", http.registry()), http.registry());
         mining = new MiningLoop(vertx, config, counter, http.registry());
         return http.listen(vertx, http.router(vertx)).onSuccess(listening -> {
@@ -57,6 +56,9 @@ public final class Worker extends VerticleBase {
     @Override
     public Future<?> stop() {
         return mining.stop(LOOPS_GRACE)
-            .compose(idle -> counter.flush(FLUSH_GRACE));
+            .compose(idle -> counter.flush(FLUSH_GRACE))
+            // Closed here, not left to Vert.x's own close: a worker undeployed from a Vert.x that goes on (the
+            // launcher, a test) would otherwise keep its Redis connections and their timers.
+            .eventually(redis::close);
     }
 }

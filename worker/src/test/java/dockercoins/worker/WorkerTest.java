@@ -6,6 +6,7 @@ import dockercoins.rng.Rng;
 import dockercoins.shared.RedisKeys;
 import dockercoins.shared.RedisUrl;
 import dockercoins.shared.Service.RunningService;
+import dockercoins.shared.testing.ChildProcess;
 import dockercoins.shared.testing.Promtool;
 import dockercoins.shared.testing.Services;
 import io.micrometer.core.instrument.Counter;
@@ -194,7 +195,7 @@ class WorkerTest {
         double countedBeforeFreeze = hashesCounted(worker);
         // Frozen for at least two Redis timeouts, so that a report is sent again while its first copy waits;
         // then the outcome is waited for rather than assumed, so that a slow machine passes too.
-        Thread.sleep(Worker.REDIS_TIMEOUT_MS * 2L + 500);
+        Thread.sleep(HashCounter.REDIS_TIMEOUT_MS * 2L + 500);
         eventually(Duration.ofSeconds(30), "mining on while Redis is frozen, and timed-out reports retried",
             () -> hashesCounted(worker) > countedBeforeFreeze && redisErrors(worker) >= 2);
         localRedis.thaw();
@@ -268,6 +269,55 @@ class WorkerTest {
         eventually(Duration.ofSeconds(30), "20 hashes counted", () -> hashesCounted(worker) >= 20);
         assertEquals(0, hashesInRedis(), "nothing reported before the first hour is over");
         assertEquals(stop(worker).hashes(), hashesInRedis());
+    }
+
+    /**
+     * A worker process paused (SIGSTOP: a paused VM, a throttled container, a laptop asleep) while Redis closes its
+     * connection, then resumed, twice: each time its reports land again within seconds, and its stop flushes every
+     * hash. Before the fix a send that failed at once on the closed connection was kept as "the send in progress"
+     * forever: no report ever landed again and the stop lost everything counted since.
+     */
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aWorkerPausedTwiceReportsAgainAfterEachPauseAndItsStopFlushesEveryHash() throws Exception {
+        Map<String, String> env = new HashMap<>(fastRngAndHasher());
+        env.putAll(Map.of("PORT", "0", "ACCESS_LOG", "false", "WORKER_ID", "paused",
+            "WORKER_DELAY_MS", "0", "WORKER_CONCURRENCY", "32"));
+        try (ChildProcess worker = ChildProcess.java(Worker.class.getName(), env)) {
+            worker.awaitLine(line -> line.contains("worker ready"), Duration.ofSeconds(30));
+            eventually(Duration.ofSeconds(30), "hashes in Redis", () -> hashesInRedisOrZero() >= 100);
+            for (int pause = 1; pause <= 2; pause++) {
+                worker.signal("STOP");
+                Thread.sleep(3000);
+                // While the worker sleeps, its Redis connection goes, as Redis' own timeout, a proxy or a NAT may
+                // close it: the resumed worker finds it closed when it writes its next report.
+                redis(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("normal").arg("SKIPME").arg("yes"));
+                Thread.sleep(1000);
+                long beforeResume = hashesInRedisOrZero();
+                worker.signal("CONT");
+                try {
+                    eventually(Duration.ofSeconds(15), "reports landing again after pause " + pause,
+                        () -> hashesInRedisOrZero() > beforeResume + 100);
+                } catch (AssertionError stuck) {
+                    throw new AssertionError(stuck.getMessage() + "; the worker said:\n" + worker.output(), stuck);
+                }
+            }
+            assertEquals(0, worker.terminate(Duration.ofSeconds(30)), worker.output());
+            Matcher tally = Pattern.compile("worker paused counted (\\d+) hashes in all, (\\d+) of them not in Redis")
+                .matcher(worker.output());
+            assertTrue(tally.find(), worker.output());
+            assertEquals("0", tally.group(2), "hashes not in Redis after the stop");
+            assertEquals(Long.parseLong(tally.group(1)), hashesInRedis(), "Redis hashes = the hashes the worker counted");
+        }
+    }
+
+    /** A test's own Redis connections are closed too when it makes Redis drop the worker's: then read again. */
+    private long hashesInRedisOrZero() {
+        try {
+            return hashesInRedis();
+        } catch (AssertionError connectionClosed) {
+            return 0;
+        }
     }
 
     /** A hasher that answers 200 with anything but 64 lowercase hex digits counts no hash: a hasher error, retried. */

@@ -81,6 +81,14 @@ public final class ChildProcess implements AutoCloseable {
         throw new IOException("no VmRSS for process " + process.pid());
     }
 
+    /** Sends a POSIX signal (e.g. "STOP", "CONT") with the kill command: pauses and resumes, as a host can. */
+    public void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).start();
+        if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
