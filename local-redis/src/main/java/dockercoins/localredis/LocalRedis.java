@@ -53,6 +53,7 @@ public final class LocalRedis implements AutoCloseable {
     private final File binary;
     private final List<String> settings;
     private Process process;
+    private boolean frozen;
 
     private LocalRedis(int port, Path dataDir, File binary, List<String> settings) {
         this.port = port;
@@ -67,12 +68,22 @@ public final class LocalRedis implements AutoCloseable {
      */
     public static LocalRedis start(int port, String... settings) throws IOException {
         Path dir = Files.createTempDirectory("dockercoins-redis");
-        // Into our own directory: embedded-redis's default is a new temporary directory per copy (10 MB), deleted
-        // only at a normal JVM exit, which a launcher stopped by SIGTERM never has.
-        LocalRedis redis = new LocalRedis(port == 0 ? freePort() : port, dir,
-            ExecutableProvider.newJarResourceProvider(dir.toFile()).get(), List.of(settings));
-        redis.start();
-        return redis;
+        try {
+            // Into our own directory: embedded-redis's default is a new temporary directory per copy (10 MB), deleted
+            // only at a normal JVM exit, which a launcher stopped by SIGTERM never has.
+            LocalRedis redis = new LocalRedis(port == 0 ? freePort() : port, dir,
+                ExecutableProvider.newJarResourceProvider(dir.toFile()).get(), List.of(settings));
+            try {
+                redis.start();
+            } catch (IOException | RuntimeException e) {
+                redis.stop();
+                throw e;
+            }
+            return redis;
+        } catch (IOException | RuntimeException e) {
+            remove(dir);
+            throw e;
+        }
     }
 
     public int port() {
@@ -116,6 +127,7 @@ public final class LocalRedis implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         process = null;
+        frozen = false;
     }
 
     /** Freezes the server (SIGSTOP): connections stay open but nothing answers, as with a hung node. */
@@ -128,17 +140,33 @@ public final class LocalRedis implements AutoCloseable {
         signal("CONT");
     }
 
+    /** Stops the server and removes its folder, whatever fails on the way (e.g. no kill command to thaw it). */
     @Override
     public void close() {
-        thaw();
-        stop();
-        try (Stream<Path> files = Files.walk(dataDir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            LOG.warn("could not remove {}: {}", dataDir, e.toString());
+        try {
+            if (frozen) {
+                thaw();  // else stop()'s SIGTERM would wait, unheard, for its 10 s before SIGKILL
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("could not thaw redis-server on port {}: {}", port, e.toString());
+        } finally {
+            try {
+                stop();
+            } finally {
+                remove(dataDir);
+            }
         }
     }
 
+    private static void remove(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            LOG.warn("could not remove {}: {}", dir, e.toString());
+        }
+    }
+
+    /** Needs the kill command, which Linux and macOS have and Windows lacks: tests only. */
     private void signal(String signal) {
         if (process == null) {
             return;
@@ -146,6 +174,7 @@ public final class LocalRedis implements AutoCloseable {
         try {
             Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).start();
             kill.waitFor(5, TimeUnit.SECONDS);
+            frozen = "STOP".equals(signal);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
