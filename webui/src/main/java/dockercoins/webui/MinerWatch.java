@@ -52,6 +52,8 @@ final class MinerWatch {
     private Redis redis;
     private Consumer<MinerSnapshot> onSnapshot;
     private boolean pollInFlight;
+    /** How far Redis's clock is ahead of this one, as the last poll's TIME said. */
+    private long redisClockAheadMs;
     private boolean metersRegistered;
     private volatile MinerSnapshot latest = MinerSnapshot.connecting(System.currentTimeMillis());
 
@@ -104,10 +106,13 @@ final class MinerWatch {
             Request.cmd(Command.GET).arg(RedisKeys.HASHES),
             Request.cmd(Command.HLEN).arg(RedisKeys.WALLET),
             // Not ZRANGE by score: Redis 5.0 must do (the workshop's Helm chapter runs 6.0).
-            Request.cmd(Command.ZRANGEBYSCORE).arg(RedisKeys.WORKER_SEEN).arg(nowMs - ACTIVE_MS).arg("+inf")
-                .arg("WITHSCORES"),
+            // worker_seen is Redis's clock (the workers' report script stamps it with TIME): the cut-off is too,
+            // estimated from the last poll's TIME and made exact below, so a webui whose clock is off hides no worker.
+            Request.cmd(Command.ZRANGEBYSCORE).arg(RedisKeys.WORKER_SEEN)
+                .arg(nowMs + redisClockAheadMs - ACTIVE_MS - POLL_TIMEOUT_MS).arg("+inf").arg("WITHSCORES"),
             Request.cmd(Command.HGETALL).arg(RedisKeys.WORKER_HASHES),
             Request.cmd(Command.HGETALL).arg(RedisKeys.WORKER_VERSION),
+            Request.cmd(Command.TIME),
             Request.cmd(Command.EXEC)));
         batch.onComplete(done -> pollInFlight = false);
         batch.timeout(POLL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
@@ -137,6 +142,9 @@ final class MinerWatch {
         Map<String, Response> seen = pairs(answer(RedisKeys.WORKER_SEEN, exec.get(2)));
         Map<String, Response> counts = pairs(answer(RedisKeys.WORKER_HASHES, exec.get(3)));
         Map<String, Response> versions = pairs(answer(RedisKeys.WORKER_VERSION, exec.get(4)));
+        long redisNowMs = exec.get(5).get(0).toLong() * 1000 + exec.get(5).get(1).toLong() / 1000;
+        redisClockAheadMs = redisNowMs - nowMs;
+        seen.values().removeIf(seenMs -> Double.parseDouble(seenMs.toString()) < redisNowMs - ACTIVE_MS);
         List<MinerSnapshot.Worker> workers = new ArrayList<>();
         double sum = 0;
         boolean anySpeed = false;

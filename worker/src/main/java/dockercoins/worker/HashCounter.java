@@ -235,8 +235,8 @@ final class HashCounter {
         Request request = Request.cmd(command).arg(script).arg(6)
             .arg(RedisKeys.HASHES).arg(RedisKeys.WORKER_HASHES).arg(RedisKeys.WORKER_SEEN)
             .arg(RedisKeys.WORKER_VERSION).arg(RedisKeys.WALLET).arg(lastReportKey)
-            .arg(config.workerId()).arg(report.number()).arg(report.hashes()).arg(System.currentTimeMillis())
-            .arg(config.version()).arg(LAST_REPORT_TTL_SECONDS);
+            .arg(config.workerId()).arg(report.number()).arg(report.hashes()).arg(config.version())
+            .arg(LAST_REPORT_TTL_SECONDS);
         report.coins().forEach(coin -> request.arg(coin.hex()).arg(coin.bytes()));
         return request;
     }

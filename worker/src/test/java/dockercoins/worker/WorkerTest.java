@@ -223,6 +223,57 @@ class WorkerTest {
         assertEverythingReported(worker);
     }
 
+    /**
+     * A per-worker count that INCRBY takes but HINCRBY refuses (past 64 bits once the report is added, or with a
+     * leading zero): before, `hashes` was written, the script then failed, and every resend counted it again.
+     */
+    @Test
+    void aPerWorkerCountThatCannotTakeTheReportRefusesItWholeAndOnceRepairedEveryHashArrives() throws Exception {
+        RunningService worker = startWorker(fastRngAndHasher(), FAST);
+        eventually(Duration.ofSeconds(30), "hashes in Redis", () -> hashesInRedis() >= 20);
+        for (String spoiled : List.of(String.valueOf(Long.MAX_VALUE - 5), "007")) {
+            Response saved = redis(Request.cmd(Command.EVAL)
+                .arg("local old = redis.call('HGET', KEYS[1], ARGV[1]); redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]);"
+                    + " return old")
+                .arg(1).arg(RedisKeys.WORKER_HASHES).arg("miner").arg(spoiled));
+            long hashes = hashesInRedis();
+            long coins = walletSize();
+            double errors = redisErrors(worker);
+            eventually(Duration.ofSeconds(30), "reports refused while worker_hashes[miner] is " + spoiled,
+                () -> redisErrors(worker) >= errors + 3);
+            assertEquals(hashes, hashesInRedis(), "a refused report adds nothing to hashes");
+            assertEquals(coins, walletSize(), "a refused report puts no coin in the wallet");
+            redis(Request.cmd(Command.HSET).arg(RedisKeys.WORKER_HASHES).arg("miner").arg(saved.toString()));
+            eventually(Duration.ofSeconds(30), "reports applied again", () -> hashesInRedis() > hashes);
+        }
+        assertEverythingReported(worker);
+    }
+
+    /**
+     * worker_seen is stamped with Redis's clock (TIME inside the report script), the one clock all nodes share: a
+     * worker whose own clock is off by minutes still shows as reporting now. The script is run here as a worker
+     * runs it, so the stamp cannot come from this machine's clock, which the worker would share.
+     */
+    @Test
+    void workerSeenIsStampedWithRedisClockWhateverTheWorkersClock() throws Exception {
+        String script;
+        try (var in = HashCounter.class.getResourceAsStream("report.lua")) {
+            script = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Response applied = redis(Request.cmd(Command.EVAL).arg(script).arg(6)
+            .arg(RedisKeys.HASHES).arg(RedisKeys.WORKER_HASHES).arg(RedisKeys.WORKER_SEEN)
+            .arg(RedisKeys.WORKER_VERSION).arg(RedisKeys.WALLET).arg("worker_report:skewed:1")
+            .arg("skewed").arg(1).arg(10).arg("1.0").arg(60));
+        assertEquals(1, applied.get(0).toInteger(), "the report applied");
+        Response time = redis(Request.cmd(Command.TIME));
+        long redisNowMs = time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
+        long seenMs = (long) Double.parseDouble(redis(Request.cmd(Command.ZSCORE).arg(RedisKeys.WORKER_SEEN)
+            .arg("skewed")).toString());
+        assertTrue(Math.abs(redisNowMs - seenMs) < 1000,
+            "worker_seen " + seenMs + " is Redis's time " + redisNowMs + ", within a second");
+        assertEquals(Map.of("skewed", 10L), workerHashes());
+    }
+
     /** REDIS_URL's password and database hold on every pooled connection, through refused reports too. */
     @Test
     void aPasswordAndDatabaseOneHoldOnEveryConnectionThroughRefusedReports(Vertx vertx) throws Exception {
