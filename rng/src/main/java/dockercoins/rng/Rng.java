@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -109,10 +110,14 @@ public final class Rng extends VerticleBase {
     private void serve(RoutingContext rc, int count) {
         SimulatedWork.delay(vertx, config.delayMs())
             .onSuccess(delayed -> {
-                bytesServed.increment(count);
                 HttpServerResponse response = rc.response()
                     .putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream")
                     .putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(count));
+                if (rc.request().method() == HttpMethod.HEAD) {
+                    response.end();  // the headers GET would send; bytes made for HEAD would never be sent
+                    return;
+                }
+                bytesServed.increment(count);
                 writeRandomBytes(response, count);
             })
             .onFailure(rc::fail);

@@ -66,6 +66,18 @@ class RngTest {
         }
     }
 
+    /** HEAD /{n} answers GET's headers and makes none of the n bytes it would not send. */
+    @Test
+    void headOfNAnswersTheHeadersOfGetWithoutMakingTheBytes(Vertx vertx) throws Exception {
+        start(Map.of("RNG_DELAY_MS", "0"));
+        HttpResponse<Buffer> head = await(client(vertx).head(rng.port(), "localhost", "/1048576").send());
+        assertEquals(200, head.statusCode());
+        assertEquals("application/octet-stream", head.getHeader("content-type"));
+        assertEquals("1048576", head.getHeader("content-length"));
+        assertEquals(0, rng.metrics().registry().get("dockercoins.rng.bytes").counter().count(),
+            "random bytes made for a HEAD");
+    }
+
     @Test
     void twoResponsesDiffer(Vertx vertx) throws Exception {
         start(Map.of("RNG_DELAY_MS", "0"));

@@ -16,13 +16,14 @@ final class Viewers {
 
     /** How long a page waits before reconnecting after it lost its stream (EventSource's own retry). */
     private static final int RECONNECT_MS = 2_000;
+    static final String CONTENT_TYPE = "text/event-stream; charset=utf-8";
 
     private final Set<HttpServerResponse> streams = new LinkedHashSet<>();
 
     /** Opens a stream; its first event is {@code first} (the latest figures and the speed history). */
     void add(HttpServerResponse stream, JsonObject first) {
         stream.setChunked(true)
-            .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+            .putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE)
             // Proxies that buffer responses (nginx) would hold the events back.
             .putHeader("X-Accel-Buffering", "no");
         streams.add(stream);

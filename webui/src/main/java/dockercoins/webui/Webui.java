@@ -7,6 +7,7 @@ import dockercoins.shared.ServiceHttp;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -112,6 +113,11 @@ public final class Webui extends VerticleBase {
     }
 
     private void events(RoutingContext rc) {
+        if (rc.request().method() == HttpMethod.HEAD) {
+            // A stream's headers, and done: a HEAD stream would never end, holding its connection and a viewer's place.
+            rc.response().putHeader(HttpHeaders.CONTENT_TYPE, Viewers.CONTENT_TYPE).end();
+            return;
+        }
         viewers.add(rc.response(), watch.latestWithHistory());
     }
 

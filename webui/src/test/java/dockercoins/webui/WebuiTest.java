@@ -130,6 +130,20 @@ class WebuiTest {
         assertEquals(hashes, reported.getLong("hashes"), "one worker's count is all of hashes");
     }
 
+    /** HEAD /events answers a stream's headers and ends: it holds neither its connection nor a viewer's place. */
+    @Test
+    void headOfEventsEndsAndLeavesItsConnectionToTheNextRequest(Vertx vertx) throws Exception {
+        startWebui();
+        WebClient oneConnection = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true),
+            new PoolOptions().setHttp1MaxSize(1));
+        HttpResponse<Buffer> head = Services.await(oneConnection.head(webui.port(), "localhost", "/events").send());
+        assertEquals(200, head.statusCode());
+        assertTrue(head.getHeader("content-type").startsWith("text/event-stream"), head.getHeader("content-type"));
+        HttpResponse<Buffer> next = oneConnection.get(webui.port(), "localhost", "/json").send()
+            .toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(200, next.statusCode(), "the request after HEAD /events on the same connection");
+    }
+
     @Test
     void rootRedirectIsRelative() throws Exception {
         startWebui();
