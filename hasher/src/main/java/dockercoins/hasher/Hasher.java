@@ -130,8 +130,4 @@ public final class Hasher extends VerticleBase {
             throw new IllegalStateException(e);
         }
     }
-
-    static String sha256Hex(byte[] bytes) {
-        return HexFormat.of().formatHex(sha256().digest(bytes));
-    }
 }

@@ -173,6 +173,11 @@ public final class Service {
         return failure.getMessage() == null ? failure.toString() : failure.getMessage();
     }
 
+    /** Why a call failed, for one log line: its message, or its kind when it has none. */
+    public static String reason(Throwable failure) {
+        return failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+    }
+
     /** A started service: its port, metrics, and a graceful stop. */
     public static final class RunningService {
         private final String name;

@@ -2,6 +2,7 @@ package dockercoins.webui;
 
 import dockercoins.shared.RedisKeys;
 import dockercoins.shared.RedisUrl;
+import dockercoins.shared.Service;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,6 +36,8 @@ import java.util.function.Consumer;
  */
 final class MinerWatch {
 
+    /** Redis is read this often, whatever the number of viewers. */
+    static final long POLL_EVERY_MS = 1_000;
     /** A worker is active while it reported within this long: five missed one-second reports. */
     static final long ACTIVE_MS = 5_000;
     /** One point per poll, as many as the original's chart kept. */
@@ -186,8 +189,8 @@ final class MinerWatch {
         if (problem != null) {
             LOG.warn("bad data in redis at {}: {}; the figures shown are the last good ones", where(), problem);
         } else {
-            LOG.warn("redis unreachable at {} ({}): retrying every {} s", where(), reason(cause),
-                Webui.POLL_EVERY_MS / 1000);
+            LOG.warn("redis unreachable at {} ({}): retrying every {} s", where(), Service.reason(cause),
+                POLL_EVERY_MS / 1000);
         }
         return latest.failing(state, atMs, atMs, problem);
     }
@@ -258,9 +261,5 @@ final class MinerWatch {
             }
         }
         return pairs;
-    }
-
-    private static String reason(Throwable cause) {
-        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     }
 }

@@ -23,7 +23,6 @@ import java.util.Properties;
  */
 public final class Webui extends VerticleBase {
 
-    static final long POLL_EVERY_MS = 1_000;
     /** The page may load from the webui only: no inline script or style, nothing from elsewhere. */
     static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
         + "img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
@@ -49,7 +48,8 @@ public final class Webui extends VerticleBase {
         MinerWatch watch = new MinerWatch(RedisUrl.from(env), http.registry());
         String chartJs = chartJsDirectory();
         // One instance: one Redis poll and one set of viewers for the whole service.
-        return Service.Deployment.single("reading " + watch.where() + " every " + POLL_EVERY_MS + " ms",
+        return Service.Deployment.single(
+            "reading " + watch.where() + " every " + MinerWatch.POLL_EVERY_MS + " ms",
             () -> new Webui(http, watch, chartJs));
     }
 
@@ -67,7 +67,7 @@ public final class Webui extends VerticleBase {
         ServiceHttp.get(router, "/*").handler(StaticHandler.create("webroot").setCachingEnabled(false)
             .setDirectoryListing(false));
         watch.start(vertx, snapshot -> viewers.send(snapshot.toJson()));
-        pollTimer = vertx.setPeriodic(0, POLL_EVERY_MS, tick -> poll());
+        pollTimer = vertx.setPeriodic(0, MinerWatch.POLL_EVERY_MS, tick -> poll());
         // Listening does not wait for Redis: the webui is up (and ready) without it, only the figures are missing.
         return http.listen(vertx, router);
     }

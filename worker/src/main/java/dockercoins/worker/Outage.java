@@ -1,5 +1,6 @@
 package dockercoins.worker;
 
+import dockercoins.shared.Service;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -33,7 +34,7 @@ final class Outage {
         errors.increment();
         if (failures++ == 0) {
             beganNanos = System.nanoTime();
-            LOG.warn("{} failed: {} ({}); retrying in {} ms", dependency, call, reason(cause), retryInMs);
+            LOG.warn("{} failed: {} ({}); retrying in {} ms", dependency, call, Service.reason(cause), retryInMs);
         }
     }
 
@@ -43,9 +44,5 @@ final class Outage {
                 (System.nanoTime() - beganNanos) / 1_000_000);
             failures = 0;
         }
-    }
-
-    private static String reason(Throwable cause) {
-        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
     }
 }
