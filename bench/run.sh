@@ -9,6 +9,9 @@
 #   bench/run.sh shipped    every service its own process, like pods: the images' flags against the
 #                           previous ones and other candidates, and the limit (bench/Limit.java);
 #                           about 17 minutes
+#   bench/run.sh profile    where the CPU goes: async-profiler on each process at steady state
+#                           (not part of everything)
+# Linux on x86-64 or arm64 (it reads /proc); the Maven repository is wherever Maven's settings put it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
@@ -24,10 +27,19 @@ for jar in rng hasher worker webui launcher; do
     [ -f "$jar/target/$jar.jar" ] || { echo "bench: $jar/target/$jar.jar is missing: run mvn -B -DskipTests package" >&2; exit 1; }
 done
 
+case $(uname -m) in
+    x86_64 | amd64) redis_arch=linux-amd64 profiler_arch=linux-x64 ;;
+    aarch64 | arm64) redis_arch=linux-arm64 profiler_arch=linux-arm64 ;;
+    *) echo "bench: Linux on x86-64 or arm64 only, not $(uname -m)" >&2; exit 1 ;;
+esac
+# Maven prints colour resets even in batch mode: they are taken out.
+m2=$(mvn -B -q help:evaluate -Dexpression=settings.localRepository -DforceStdout 2>/dev/null \
+    | sed 's/\x1b\[[0-9;]*m//g') && [ -d "$m2" ] || m2=$HOME/.m2/repository
+
 # The redis-server binary that embedded-redis ships (Maven Central), for services run as separate processes.
 redis_bin=$tmp/redis-server
-unzip -p "$(ls ~/.m2/repository/com/github/codemonstur/embedded-redis/*/embedded-redis-*.jar | tail -1)" \
-    redis-server-6.2.6-v5-linux-amd64 > "$redis_bin"
+redis_jar=$(ls "$m2"/com/github/codemonstur/embedded-redis/*/embedded-redis-*.jar | tail -1)
+unzip -p "$redis_jar" "$(unzip -Z1 "$redis_jar" | grep -x "redis-server-.*-$redis_arch" | head -1)" > "$redis_bin"
 chmod +x "$redis_bin"
 
 ms_now() { date +%s%3N; }
@@ -322,9 +334,9 @@ fi
 # ---- Where the CPU goes: async-profiler (Maven Central) on each process at steady state ----
 if [ "$what" = profile ]; then
     profiler=$tmp/libasyncProfiler.so
-    jar=~/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1-linux-x64.jar
-    [ -f "$jar" ] || mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:4.1:jar:linux-x64 >&2
-    unzip -p "$jar" linux-x64/libasyncProfiler.so > "$profiler"
+    jar=$m2/tools/profiler/async-profiler/4.1/async-profiler-4.1-$profiler_arch.jar
+    [ -f "$jar" ] || mvn -B -q dependency:get -Dartifact=tools.profiler:async-profiler:4.1:jar:$profiler_arch >&2
+    unzip -p "$jar" "$profiler_arch/libasyncProfiler.so" > "$profiler"
     "$redis_bin" --port $((BASE + 9)) --bind 127.0.0.1 --save "" --appendonly no > "$tmp/redis.log" 2>&1 &
     pids+=("$!")
     flags="$(head -1 <<< "$CANDIDATES" | cut -d'|' -f2) $MAX_RAM"
