@@ -66,7 +66,8 @@ public final class Hasher extends VerticleBase {
     private void hash(RoutingContext rc) {
         HttpServerRequest request = rc.request();
         String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (declared != null && (!declared.matches("\\d{1,18}") || Long.parseLong(declared) > config.maxBytes())) {
+        long declaredBytes = declared == null ? 0 : ServiceHttp.wholeNumber(declared);
+        if (declaredBytes < 0 || declaredBytes > config.maxBytes()) {
             tooLarge(rc);
             return;
         }

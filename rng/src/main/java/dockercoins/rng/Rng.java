@@ -16,12 +16,10 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.regex.Pattern;
 
 /** rng: {@code GET /{n}} answers n random bytes after the simulated work. */
 public final class Rng extends VerticleBase {
 
-    private static final Pattern WHOLE_NUMBER = Pattern.compile("\\d+");
     /** Random bytes are made and written this many at a time. */
     private static final int CHUNK_BYTES = 64 * 1024;
 
@@ -69,20 +67,17 @@ public final class Rng extends VerticleBase {
 
     private void randomBytes(RoutingContext rc) {
         String n = rc.pathParam("n");
-        if (!WHOLE_NUMBER.matcher(n).matches()) {
+        long count = ServiceHttp.wholeNumber(n);  // leading zeros mean nothing: /032 is /32
+        if (count < 0) {
             ServiceHttp.reply(rc, 404, "not found: /" + n + " (ask for /{n} with n a whole number of bytes, 0 to "
                 + config.maxBytes() + ")");
             return;
         }
-        // Leading zeros mean nothing (/032 is /32); past 10 digits a number is over any int limit, so checking the
-        // length first keeps parsing safe.
-        String digits = n.replaceFirst("^0+(?=\\d)", "");
-        if (digits.length() > 10 || Long.parseLong(digits) > config.maxBytes()) {
+        if (count > config.maxBytes()) {
             ServiceHttp.reply(rc, 400, "n=" + n + " is over RNG_MAX_BYTES (" + config.maxBytes() + ")");
             return;
         }
-        int count = Integer.parseInt(digits);
-        whenServing(rc, served -> serve(served, count));
+        whenServing(rc, served -> serve(served, (int) count));
     }
 
     /** Runs {@code serve} once RNG_CONCURRENCY lets this request in; its place is given back when it ends. */

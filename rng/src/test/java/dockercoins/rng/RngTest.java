@@ -101,7 +101,7 @@ class RngTest {
     void nonNumericOrNegativeNIs404WithAReason(Vertx vertx) throws Exception {
         start(Map.of());
         WebClient client = client(vertx);
-        for (String bad : new String[] {"/abc", "/-1", "/1.5", "/32x"}) {
+        for (String bad : new String[] {"/abc", "/-1", "/1.5", "/32x", "/%D9%A3%D9%A2" /* 32 in Arabic-Indic digits */}) {
             HttpResponse<Buffer> response = get(client, bad);
             assertEquals(404, response.statusCode(), bad);
             assertOneLineReason(response);
@@ -117,6 +117,7 @@ class RngTest {
         assertEquals(400, tooMany.statusCode());
         assertEquals("n=101 is over RNG_MAX_BYTES (100)\n", tooMany.bodyAsString());
         assertEquals(400, get(client, "/99999999999999999999").statusCode(), "a number too big for any limit");
+        assertEquals(32, get(client, "/0032").body().length(), "leading zeros mean nothing");
     }
 
     @Test
