@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * Reads the miner's figures from Redis for every viewer at once: one pipelined MULTI/EXEC per poll
@@ -48,6 +49,7 @@ final class MinerWatch {
     private static final Logger LOG = LoggerFactory.getLogger("webui");
 
     private final URI redisUrl;
+    private final LongSupplier clock;
     private final MeterRegistry registry;
     private final Speedometer workerSpeeds = new Speedometer();
     private final Speedometer totalSpeed = new Speedometer();
@@ -61,8 +63,14 @@ final class MinerWatch {
     private volatile MinerSnapshot latest = MinerSnapshot.connecting(System.currentTimeMillis());
 
     MinerWatch(URI redisUrl, MeterRegistry registry) {
+        this(redisUrl, registry, System::currentTimeMillis);
+    }
+
+    /** With this node's clock given: tests set one that is off from Redis's. */
+    MinerWatch(URI redisUrl, MeterRegistry registry, LongSupplier clock) {
         this.redisUrl = redisUrl;
         this.registry = registry;
+        this.clock = clock;
     }
 
     /** Where Redis is, without the password a REDIS_URL may hold: for logs and the start-up line. */
@@ -103,7 +111,7 @@ final class MinerWatch {
             return;
         }
         pollInFlight = true;
-        long nowMs = System.currentTimeMillis();
+        long nowMs = clock.getAsLong();
         Future<List<Response>> batch = redis.batch(List.of(
             Request.cmd(Command.MULTI),
             Request.cmd(Command.GET).arg(RedisKeys.HASHES),
