@@ -4,6 +4,7 @@ import dockercoins.localredis.LocalRedis;
 import dockercoins.shared.Env;
 import dockercoins.shared.RedisKeys;
 import dockercoins.shared.RedisUrl;
+import dockercoins.shared.testing.ChildProcess;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.redis.client.Command;
@@ -20,6 +21,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -101,6 +103,12 @@ class WalletAuditTest {
         assertTrue(outcome.output().contains("bad coin " + notZero + ": its hash does not start with 0"),
             outcome.output());
         assertTrue(outcome.output().contains("2 bad of 102 coins"), outcome.output());
+        // The Job's command: the worker's own main with the argument "audit", its exit code the process's.
+        try (ChildProcess job = ChildProcess.java(Worker.class.getName(), Map.of("REDIS_URL", localRedis.url()),
+            "audit")) {
+            assertEquals(WalletAudit.EXIT_BAD_COIN, job.awaitExit(Duration.ofSeconds(60)), job.output());
+            assertTrue(job.output().contains("bad coin " + forged), job.output());
+        }
     }
 
     @Test
