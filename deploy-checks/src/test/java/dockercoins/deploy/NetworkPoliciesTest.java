@@ -48,6 +48,11 @@ class NetworkPoliciesTest {
                 matrix.open(canary, redis, redisPort);
                 matrix.closed(canary, webui, http);
             }
+            if (rendering.components().contains("audit")) {
+                Endpoint audit = new Endpoint("audit", NAMESPACE, Map.of("app", "audit"), null);
+                matrix.open(audit, redis, redisPort);
+                matrix.closedOnBothSides(audit, rng, http);
+            }
             for (Endpoint any : List.of(rng, hasher, worker, webui, redis)) {
                 assertTrue(matrix.allowed(any, DNS, 53, "UDP") && matrix.allowed(any, DNS, 53, "TCP"),
                     any.name());
