@@ -28,3 +28,19 @@ every object and pod template: the chart and kustomize apply one and the same fi
 - name: REDIS_URL
   value: redis://{{ if .Values.redis.auth.enabled }}:$(REDIS_PASSWORD)@{{ end }}redis:6379
 {{- end }}
+
+{{/* components/config: a service's settings, from manifests/components/config/<service>.env, overridden by
+.Values.config.<service>; as YAML (key: "value"). Called with (dict "root" $ "name" <service>). */}}
+{{- define "dockercoins.configData" -}}
+{{- $data := dict }}
+{{- range $line := splitList "\n" (.root.Files.Get (printf "files/components/config/%s.env" .name)) }}
+{{- if and $line (not (hasPrefix "#" $line)) }}
+{{- $pair := regexSplit "=" $line 2 }}
+{{- $_ := set $data (first $pair) (last $pair) }}
+{{- end }}
+{{- end }}
+{{- range $key, $value := index .root.Values.config .name }}
+{{- $_ := set $data $key (toString $value) }}
+{{- end }}
+{{- toYaml $data }}
+{{- end }}

@@ -100,7 +100,7 @@ class MonitoringTest {
             assertEquals(9090, rendering.get(Service.class, "prometheus").getSpec().getPorts().get(0).getPort());
             files.forEach((at, file) -> assertEquals(Repo.read(file), mounted(rendering, "grafana", at), rendering
                 + ": " + file + " at " + at));
-            assertEquals(home, Rendering.env(rendering.container("grafana"))
+            assertEquals(home, rendering.env(rendering.container("grafana"))
                 .get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"), rendering.name());
         }
         // Every pod (each worker), of this namespace (what the Role allows), by its annotations; the file is mounted.

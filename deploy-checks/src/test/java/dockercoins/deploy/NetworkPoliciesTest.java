@@ -1,7 +1,6 @@
 package dockercoins.deploy;
 
 import io.fabric8.kubernetes.api.model.*;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.networking.v1.*;
 import org.junit.jupiter.api.Test;
 
@@ -43,6 +42,17 @@ class NetworkPoliciesTest {
             matrix.open(worker, hasher, http);
             matrix.open(worker, redis, redisPort);
             matrix.open(webui, redis, redisPort);
+            if (rendering.components().contains("canary")) {
+                Endpoint canary = pod(rendering, "worker-canary");
+                List.of(rng, hasher).forEach(to -> matrix.open(canary, to, http));
+                matrix.open(canary, redis, redisPort);
+                matrix.closed(canary, webui, http);
+            }
+            if (rendering.components().contains("audit")) {
+                Endpoint audit = new Endpoint("audit", NAMESPACE, Map.of("app", "audit"), null);
+                matrix.open(audit, redis, redisPort);
+                matrix.closedOnBothSides(audit, rng, http);
+            }
             for (Endpoint any : List.of(rng, hasher, worker, webui, redis)) {
                 assertTrue(matrix.allowed(any, DNS, 53, "UDP") && matrix.allowed(any, DNS, 53, "TCP"),
                     any.name());
@@ -84,7 +94,7 @@ class NetworkPoliciesTest {
             NetworkPolicySpec deny = rendering.get(NetworkPolicy.class, "default-deny").getSpec();
             assertEquals(List.of("Ingress", "Egress"), deny.getPolicyTypes());
             assertTrue(deny.getIngress().isEmpty() && deny.getEgress().isEmpty(), "default-deny allows nothing");
-            assertEquals(rendering.all(Deployment.class).size(), rendering.podsSelectedBy(deny.getPodSelector()).size(),
+            assertEquals(rendering.pods().size(), rendering.podsSelectedBy(deny.getPodSelector()).size(),
                 rendering + ": default-deny covers every pod");
             for (NetworkPolicy policy : rendering.all(NetworkPolicy.class)) {
                 List<PodTemplateSpec> pods = rendering.podsSelectedBy(policy.getSpec().getPodSelector());

@@ -2,7 +2,8 @@ package dockercoins.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.*;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.*;
+import io.fabric8.kubernetes.api.model.batch.v1.*;
 import org.junit.jupiter.api.extension.*;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,10 +22,12 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 record Rendering(String name, List<String> components, List<HasMetadata> objects) {
 
-    static final List<String> COMPONENTS =
-        List.of("network-policies", "monitoring", "prometheus-operator", "workshop", "redis-auth");
+    /** In the order manifests/kustomization.yaml lists them: redis-auth after the ones it gives the password to. */
+    static final List<String> COMPONENTS = List.of("network-policies", "monitoring", "prometheus-operator", "workshop",
+        "config", "persistent-redis", "ingress", "autoscaling", "canary", "audit", "disruption-budgets",
+        "namespace-limits", "redis-auth");
     static final Map<String, List<String>> ENTRY_POINTS = Map.of("manifests", List.of(),
-        "manifests/overlays/workshop", List.of("workshop", "monitoring"),
+        "manifests/overlays/workshop", List.of("workshop", "monitoring", "namespace-limits"),
         "manifests/overlays/locked-down", List.of("network-policies", "redis-auth", "monitoring"));
 
     private static List<Rendering> all;
@@ -142,25 +145,48 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
             .orElseThrow(() -> new AssertionError(this.name + " has no " + kind.getSimpleName() + " " + name));
     }
 
-    PodTemplateSpec pod(String deployment) {
-        return get(Deployment.class, deployment).getSpec().getTemplate();
+    /** Every pod template, by "Kind/name": Deployments, StatefulSets (components/persistent-redis), Jobs, CronJobs. */
+    Map<String, PodTemplateSpec> pods() {
+        Map<String, PodTemplateSpec> pods = new TreeMap<>();
+        all(Deployment.class).forEach(o -> pods.put("Deployment/" + o.getMetadata().getName(), o.getSpec().getTemplate()));
+        all(StatefulSet.class).forEach(o -> pods.put("StatefulSet/" + o.getMetadata().getName(),
+            o.getSpec().getTemplate()));
+        all(Job.class).forEach(o -> pods.put("Job/" + o.getMetadata().getName(), o.getSpec().getTemplate()));
+        all(CronJob.class).forEach(o -> pods.put("CronJob/" + o.getMetadata().getName(),
+            o.getSpec().getJobTemplate().getSpec().getTemplate()));
+        return pods;
+    }
+
+    /** The pods of the Deployment or StatefulSet of that name. */
+    PodTemplateSpec pod(String workload) {
+        return Optional.ofNullable(pods().get("Deployment/" + workload)).or(() -> Optional.ofNullable(
+            pods().get("StatefulSet/" + workload))).orElseThrow(() -> new AssertionError(name + " has no " + workload));
     }
 
     /** The one container of a DockerCoins pod, named after its Deployment as `kubectl create deployment` does. */
     Container container(String deployment) {
-        List<Container> containers = pod(deployment).getSpec().getContainers();
-        assertEquals(1, containers.size(), name + ": " + deployment + " runs one container");
-        assertEquals(deployment, containers.get(0).getName(), name + ": the container is named after its Deployment");
+        return only(deployment, pod(deployment));
+    }
+
+    Container only(String workload, PodTemplateSpec pod) {
+        List<Container> containers = pod.getSpec().getContainers();
+        assertEquals(1, containers.size(), name + ": " + workload + " runs one container");
+        assertEquals(workload, containers.get(0).getName(), name + ": the container is named after its workload");
         return containers.get(0);
     }
 
     /**
-     * The environment the code sees, as Kubernetes makes it: $(NAME) of an earlier variable expanded, a Secret's
-     * value standing as "secret", and variables set only to be part of another one or of the args left out.
+     * The environment the code sees, as Kubernetes makes it: the ConfigMaps of envFrom (which must be in the
+     * rendering), then env over them, $(NAME) of an earlier variable expanded, a Secret's value standing as
+     * "secret", and variables set only to be part of another one or of the args left out.
      */
-    static Map<String, String> env(Container container) {
+    Map<String, String> env(Container container) {
         Map<String, String> env = new LinkedHashMap<>();
+        for (EnvFromSource source : container.getEnvFrom()) {
+            env.putAll(get(ConfigMap.class, source.getConfigMapRef().getName()).getData());
+        }
         Set<String> parts = new TreeSet<>();
+        Set<String> fromConfigMaps = new TreeSet<>(env.keySet());
         for (EnvVar var : container.getEnv()) {
             String value = var.getValue();
             if (var.getValueFrom() != null) {
@@ -173,7 +199,8 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
                 parts.add(part);
                 value = value.replace("$(" + part + ")", env.get(part));
             }
-            assertNull(env.put(var.getName(), value), container.getName() + " sets " + var.getName() + " twice");
+            assertTrue(env.put(var.getName(), value) == null || fromConfigMaps.remove(var.getName()),
+                container.getName() + " sets " + var.getName() + " twice");
         }
         container.getArgs().forEach(arg -> parts.addAll(Repo.all("\\$\\((\\w+)\\)", arg)));
         parts.forEach(env::remove);
@@ -181,7 +208,7 @@ record Rendering(String name, List<String> components, List<HasMetadata> objects
     }
 
     List<PodTemplateSpec> podsSelectedBy(LabelSelector selector) {
-        return all(Deployment.class).stream().map(d -> d.getSpec().getTemplate())
+        return pods().values().stream()
             .filter(t -> matches(selector, t.getMetadata().getLabels())).toList();
     }
 

@@ -33,6 +33,9 @@ public final class Worker extends VerticleBase {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("audit")) {
+            WalletAudit.main(args);
+        }
         Service.main("worker", Worker::deployment);
     }
 
