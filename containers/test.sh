@@ -150,7 +150,7 @@ first=$(json | field hashes); sleep 4; second=$(json | field hashes)
 check "/json's hashes grow (${first:-?} then ${second:-?})" test "${second:-0}" -gt "${first:-0}"
 check "rng answers HEAD / on 127.0.0.1:8001, as httping asks" curl -fsS -I --max-time 5 http://127.0.0.1:8001/
 check "hasher answers on 127.0.0.1:8002" bash -c "[ \"\$(printf hello | curl -fsS --data-binary @- http://127.0.0.1:8002/)\" = 2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824 ]"
-# As the original: published on every address, so a lab VM's page opens at its own address; PUBLISH_ADDRESS=127.0.0.1
+# As the original: published on every address, so a lab VM's page opens at its own address; PUBLISH_ON=127.0.0.1:
 # publishes on loopback only. Read from the engine's port bindings (what compose asked for), then tried for real.
 published_on() { # service: the host addresses its port 80 is published on, one per line
     engine inspect --format '{{range (index .HostConfig.PortBindings "80/tcp")}}{{.HostIp}}:{{.HostPort}}{{"\n"}}{{end}}' \
@@ -167,8 +167,8 @@ check "the dashboard's /json answers on this machine's own address (${address:-n
     bash -c "[ -n '${address}' ] && curl -fsS --max-time 5 -o /dev/null http://${address}:8000/json"
 # Compose v2 writes host_ip: lines, v1 short forms: count the loopback ports the variable adds to the default's.
 on_loopback() { compose config 2>/dev/null | grep -cE 'host_ip: "?127\.0\.0\.1|127\.0\.0\.1:800[0-2]:80'; }
-loopback=$(( $(PUBLISH_ADDRESS=127.0.0.1 on_loopback) - $(on_loopback) ))
-check "PUBLISH_ADDRESS=127.0.0.1 publishes webui, rng and hasher on loopback only (${loopback} of 3 ports moved)" \
+loopback=$(( $(PUBLISH_ON=127.0.0.1: on_loopback) - $(on_loopback) ))
+check "PUBLISH_ON=127.0.0.1: publishes webui, rng and hasher on loopback only (${loopback} of 3 ports moved)" \
     test "${loopback}" = 3
 
 say "scaling ($(( $(date +%s) - started )) s so far)"

@@ -36,7 +36,7 @@ final class Contract {
     static final String LIVENESS_PATH = "/healthz";
     static final String READINESS_PATH = "/readyz";
 
-    /** compose.yaml: host port (on every address, or PUBLISH_ADDRESS) → container port; worker and redis publish nothing. */
+    /** compose.yaml: host port (on every address, or where PUBLISH_ON says) → container port; worker and redis publish nothing. */
     static final Map<String, Integer> COMPOSE_HOST_PORTS = Map.of("webui", 8000, "rng", 8001, "hasher", 8002);
     /** Kubernetes Services: name → type; worker has none. */
     static final Map<String, String> SERVICE_TYPES =
