@@ -153,7 +153,7 @@ check "hasher answers on 127.0.0.1:8002" bash -c "[ \"\$(printf hello | curl -fs
 # As the original: published on every address, so a lab VM's page opens at its own address; PUBLISH_ON=127.0.0.1:
 # publishes on loopback only. Read from the engine's port bindings (what compose asked for), then tried for real.
 published_on() { # service: the host addresses its port 80 is published on, one per line
-    engine inspect --format '{{range (index .HostConfig.PortBindings "80/tcp")}}{{.HostIp}}:{{.HostPort}}{{"\n"}}{{end}}' \
+    engine inspect --format '{{range (index .HostConfig.PortBindings "80/tcp")}}{{.HostIP}}:{{.HostPort}}{{"\n"}}{{end}}' \
         "$(compose ps -q "$1" | head -1)" 2>/dev/null | sed '/^$/d'
 }
 for service in webui:8000 rng:8001 hasher:8002; do
