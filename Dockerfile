@@ -49,15 +49,27 @@ WORKDIR /app
 COPY jvm.options /app/jvm.options
 # Makes each service's class archive below (AppCDS): ready in about 0.3 s instead of 0.5 s, with C2.
 COPY containers/archive-classes.sh /usr/local/bin/archive-classes
-# Port 80, as the original's images: http://rng/32 inside a compose network or a cluster. A non-root user
-# may bind it where net.ipv4.ip_unprivileged_port_start=0: Docker's default in a container; compose.yaml
-# and the Kubernetes manifests set it; `podman run` needs --sysctl net.ipv4.ip_unprivileged_port_start=0.
+# Port 80, as the original's images: http://rng/32 inside a compose network or a cluster, as a non-root user on
+# every runtime. Where net.ipv4.ip_unprivileged_port_start=0 (Docker, containerd 2, compose.yaml, our manifests)
+# that needs nothing; elsewhere (`kubectl create deployment` on containerd 1.7 or CRI-O, `podman run`) run-java
+# starts a copy of the java launcher that has the file capability cap_net_bind_service. Such a file runs in
+# secure mode, where ld.so ignores the launcher's $ORIGIN: the JDK's lib folder is made known to ld.so instead.
+COPY containers/run-java.sh /usr/local/bin/run-java
+RUN apt-get update -qq \
+    && apt-get install -y -qq --no-install-recommends libcap2-bin >/dev/null \
+    && rm -rf /var/lib/apt/lists/* \
+    && java_home=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")") \
+    && cp "$java_home/bin/java" "$java_home/bin/java-port-80" \
+    && setcap cap_net_bind_service=+ep "$java_home/bin/java-port-80" \
+    && ln -s "$java_home/bin/java-port-80" /usr/local/bin/java-port-80 \
+    && echo "$java_home/lib" > /etc/ld.so.conf.d/java-port-80.conf \
+    && ldconfig
 ENV PORT=80 \
     APP_VERSION=${VERSION}
 EXPOSE 80
 
 # ---- one stage per service: the jar, its class archive (made as root, so that both stay root-owned and
-# read-only to the service), the user and the command; the JVM is PID 1 and gets SIGTERM. The user is numeric,
+# read-only to the service), the user and the command; run-java execs the JVM, which is PID 1 and gets SIGTERM. The user is numeric,
 # so that Kubernetes' runAsNonRoot can check it. ----
 FROM runtime AS rng
 LABEL org.opencontainers.image.title="dockercoins-rng" \
@@ -65,7 +77,7 @@ LABEL org.opencontainers.image.title="dockercoins-rng" \
 COPY --from=build /src/rng/target/rng.jar /app/rng.jar
 RUN ["archive-classes", "/app/rng.jsa", "@/app/jvm.options", "-jar", "/app/rng.jar"]
 USER 10001:10001
-ENTRYPOINT ["java", "@/app/jvm.options", "-XX:SharedArchiveFile=/app/rng.jsa", "-jar", "/app/rng.jar"]
+ENTRYPOINT ["run-java", "@/app/jvm.options", "-XX:SharedArchiveFile=/app/rng.jsa", "-jar", "/app/rng.jar"]
 
 FROM runtime AS hasher
 LABEL org.opencontainers.image.title="dockercoins-hasher" \
@@ -73,7 +85,7 @@ LABEL org.opencontainers.image.title="dockercoins-hasher" \
 COPY --from=build /src/hasher/target/hasher.jar /app/hasher.jar
 RUN ["archive-classes", "/app/hasher.jsa", "@/app/jvm.options", "-jar", "/app/hasher.jar"]
 USER 10001:10001
-ENTRYPOINT ["java", "@/app/jvm.options", "-XX:SharedArchiveFile=/app/hasher.jsa", "-jar", "/app/hasher.jar"]
+ENTRYPOINT ["run-java", "@/app/jvm.options", "-XX:SharedArchiveFile=/app/hasher.jsa", "-jar", "/app/hasher.jar"]
 
 FROM runtime AS worker
 LABEL org.opencontainers.image.title="dockercoins-worker" \
@@ -81,7 +93,7 @@ LABEL org.opencontainers.image.title="dockercoins-worker" \
 COPY --from=build /src/worker/target/worker.jar /app/worker.jar
 RUN ["archive-classes", "/app/worker.jsa", "@/app/jvm.options", "-jar", "/app/worker.jar"]
 USER 10001:10001
-ENTRYPOINT ["java", "@/app/jvm.options", "-XX:SharedArchiveFile=/app/worker.jsa", "-jar", "/app/worker.jar"]
+ENTRYPOINT ["run-java", "@/app/jvm.options", "-XX:SharedArchiveFile=/app/worker.jsa", "-jar", "/app/worker.jar"]
 
 FROM runtime AS webui
 LABEL org.opencontainers.image.title="dockercoins-webui" \
@@ -89,4 +101,4 @@ LABEL org.opencontainers.image.title="dockercoins-webui" \
 COPY --from=build /src/webui/target/webui.jar /app/webui.jar
 RUN ["archive-classes", "/app/webui.jsa", "@/app/jvm.options", "-jar", "/app/webui.jar"]
 USER 10001:10001
-ENTRYPOINT ["java", "@/app/jvm.options", "-XX:SharedArchiveFile=/app/webui.jsa", "-jar", "/app/webui.jar"]
+ENTRYPOINT ["run-java", "@/app/jvm.options", "-XX:SharedArchiveFile=/app/webui.jsa", "-jar", "/app/webui.jar"]

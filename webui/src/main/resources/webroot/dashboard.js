@@ -51,15 +51,16 @@
       byId('hashes').textContent = whole.format(data.hashes);
       byId('coins').textContent = whole.format(data.coins);
       byId('workers-active').textContent = whole.format(data.workers.length);
-      showWorkers(data.workers, data.history !== undefined);
+      showWorkers(data.workers, data.otherWorkers.speed, data.history !== undefined);
+      showVersions(data.versions);
     }
     drawChart(data.now);
     showState();
   }
 
-  function showWorkers(workers, firstEvent) {
+  function showWorkers(workers, otherSpeed, firstEvent) {
     const list = byId('workers');
-    const fastest = Math.max(0.1, ...workers.map((worker) => worker.speed || 0));
+    const fastest = Math.max(0.1, otherSpeed || 0, ...workers.map((worker) => worker.speed || 0));
     const present = new Set(workers.map((worker) => worker.id));
     for (const [id, row] of workerRows) {
       if (!present.has(id)) {  // stopped reporting: scaled down, or gone
@@ -83,7 +84,23 @@
         list.insertBefore(row, list.children[position] || null);
       }
     });
-    byId('no-workers').hidden = workers.length > 0;
+    // The original's workers write only `hashes`: what the per-worker speeds leave of the speed is theirs.
+    const others = byId('other-workers');
+    others.hidden = !(otherSpeed >= 0.05);
+    if (!others.hidden) {
+      others.querySelector('.worker-speed').textContent = otherSpeed.toFixed(1) + ' hashes/s';
+      others.querySelector('.worker-fill').style.width = (100 * otherSpeed / fastest).toFixed(1) + '%';
+    }
+    byId('no-workers').hidden = workers.length > 0 || !others.hidden;
+  }
+
+  // "1.0.0: 4 workers, 13.3 hashes/s · 1.1.0: 1 worker, 3.3 hashes/s", so that a canary shows beside the stable ones.
+  function showVersions(versions) {
+    const line = byId('versions');
+    line.hidden = versions.length === 0;
+    line.textContent = versions.map((version) => (version.version || 'unknown version') + ': ' + version.workers +
+      (version.workers === 1 ? ' worker, ' : ' workers, ') +
+      (version.speed === null ? 'starting…' : version.speed.toFixed(1) + ' hashes/s')).join(' · ');
   }
 
   function newWorkerRow(id, highlight) {

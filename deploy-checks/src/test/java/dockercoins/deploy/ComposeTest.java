@@ -72,7 +72,8 @@ class ComposeTest {
         }
         for (String name : Contract.APP) {
             Integer host = Contract.COMPOSE_HOST_PORTS.get(name);
-            assertEquals(host == null ? List.of() : List.of("127.0.0.1:" + host + ":" + Contract.containerPort(name)),
+            assertEquals(host == null ? List.of() : List.of("${PUBLISH_ON:-}" + host + ":"
+                + Contract.containerPort(name)),
                 Repo.texts(service(name).path("ports")), name + " ports");
             assertTrue(service(name).path("profiles").isMissingNode(), name);
             assertPinned(name, image(name));

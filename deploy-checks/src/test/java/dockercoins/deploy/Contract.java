@@ -18,8 +18,9 @@ import java.util.function.ToIntFunction;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The promises of CONTRACT.md that the deployment files keep, written down once for the tests, and the services
- * started in-process with a deployment's environment, to ask the code what it reads and serves.
+ * The promises of README ("Services", "Configuration", "Container images") that the deployment files keep,
+ * written down once for the tests, and the services started in-process with a deployment's environment, to ask
+ * the code what it reads and serves.
  */
 final class Contract {
 
@@ -35,7 +36,7 @@ final class Contract {
     static final String LIVENESS_PATH = "/healthz";
     static final String READINESS_PATH = "/readyz";
 
-    /** compose.yaml: 127.0.0.1:host port → container port; worker and redis publish nothing. */
+    /** compose.yaml: host port (on every address, or where PUBLISH_ON says) → container port; worker and redis publish nothing. */
     static final Map<String, Integer> COMPOSE_HOST_PORTS = Map.of("webui", 8000, "rng", 8001, "hasher", 8002);
     /** Kubernetes Services: name → type; worker has none. */
     static final Map<String, String> SERVICE_TYPES =

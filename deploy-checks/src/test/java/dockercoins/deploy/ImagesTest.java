@@ -43,7 +43,7 @@ class ImagesTest {
             assertTrue(stage.contains("RUN [\"archive-classes\", " + archive), service);
             String user = Repo.all("(?m)^USER (\\S+)", stage.substring(stage.indexOf("RUN [\"archive-"))).get(0);
             assertTrue(user.matches("[1-9]\\d*:[1-9]\\d*"), "USER " + user + ": numeric, not root (runAsNonRoot)");
-            assertTrue(stage.contains("ENTRYPOINT [\"java\", \"@/app/jvm.options\", \"-XX:SharedArchiveFile=/app/"
+            assertTrue(stage.contains("ENTRYPOINT [\"run-java\", \"@/app/jvm.options\", \"-XX:SharedArchiveFile=/app/"
                 + service + ".jsa\", \"-jar\", \"" + jar + "\"]"), service);
             assertFalse(stage.contains("\nCMD"), service);
             assertEquals(service, Repo.pomValue(service, "artifactId"), "the module's artifactId names its jar");
@@ -56,7 +56,8 @@ class ImagesTest {
         }
         assertTrue(Repo.read("pom.xml").contains("<finalName>${project.artifactId}</finalName>"), "shade's finalName");
         assertTrue(runtime.contains("COPY jvm.options /app/jvm.options") && runtime.contains(
-            "COPY containers/archive-classes.sh /usr/local/bin/archive-classes"), "the flags, the archives' script");
+            "COPY containers/archive-classes.sh /usr/local/bin/archive-classes")
+            && runtime.contains("COPY containers/run-java.sh /usr/local/bin/run-java"), "the flags, the scripts");
         assertEquals(Contract.SERVICES.size(), Repo.all("(?m)^(USER .*)$", DOCKERFILE).size(), "USER per service");
         assertTrue(runtime.contains("\nENV PORT=" + Contract.PORT + " "), "the images listen on " + Contract.PORT);
         assertEquals(List.of(String.valueOf(Contract.PORT)), Repo.all("(?m)^EXPOSE (.+)$", DOCKERFILE));
@@ -100,7 +101,8 @@ class ImagesTest {
         // Everything stays out of the build context but the poms, the modules' main sources and jvm.options.
         List<String> rules = Repo.all("(?m)^([^#\\s].*)$", Repo.read(".dockerignore"));
         assertEquals("*", rules.get(0), "everything is left out first");
-        Set<String> expected = new TreeSet<>(Set.of("!pom.xml", "!jvm.options", "!containers/archive-classes.sh"));
+        Set<String> expected = new TreeSet<>(Set.of("!pom.xml", "!jvm.options", "!containers/archive-classes.sh",
+            "!containers/run-java.sh"));
         for (String module : Repo.all("<module>([^<]+)</module>", Repo.read("pom.xml"))) {
             expected.add("!" + module + "/pom.xml");
             if (Files.isDirectory(Repo.path(module + "/src/main"))) {

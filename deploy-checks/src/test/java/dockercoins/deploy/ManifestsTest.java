@@ -31,6 +31,20 @@ class ManifestsTest {
 
     /** kubercoins: `kubectl apply -f dockercoins.yaml` applies exactly what `kubectl apply -k manifests/base` does. */
     @Test
+    void theKustomizeChaptersRegistryRewriteAsDocumentedGivesTheMirrorsNames() {
+        // docs/workshop.md, "Kustomize": the chapter's replacements, in the form that fits our two-part names.
+        String rendered = Repo.tool("kubectl", "kustomize", Repo.path("docs/registry-mirror").toString());
+        List<String> images = Repo.all("(?m)^\\s+image: (\\S+)$", rendered);
+        List<String> expected = new ArrayList<>();
+        for (String service : new TreeSet<>(Contract.SERVICES)) {
+            expected.add("registry.example.com/you/" + service + ":1.0.0");
+        }
+        expected.add(ComposeTest.image("redis"));
+        assertEquals(new TreeSet<>(expected), new TreeSet<>(images), rendered);
+        assertTrue(Repo.read("docs/workshop.md").contains("docs/registry-mirror"), "the workshop page points to it");
+    }
+
+    @Test
     void everyManifestIsNamedByItsKustomizationDockercoinsYamlIsTheBaseAndADaemonSetFitsBehindRng() throws IOException {
         try (Stream<Path> files = Files.walk(Repo.path("manifests"))) {
             for (Path file : files.filter(f -> f.toString().matches(".*\\.ya?ml")).toList()) {

@@ -2,7 +2,7 @@ package dockercoins.hasher;
 
 import dockercoins.shared.Env;
 
-/** hasher's settings, from the environment (see CONTRACT.md). */
+/** hasher's settings, from the environment (README, "Configuration"). */
 record HasherConfig(int delayMs, int maxBytes) {
 
     static HasherConfig from(Env env) {

@@ -25,7 +25,7 @@ import static dockercoins.shared.testing.Services.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** hasher's rows of CONTRACT.md, against the real service over real HTTP. */
+/** hasher's promises (README, "Services"), against the real service over real HTTP. */
 @ExtendWith(VertxExtension.class)
 class HasherTest {
 

@@ -101,9 +101,10 @@ final class LocalMiner {
         return miner;
     }
 
-    /** What every part reads alike: where Redis, rng and hasher are. */
+    /** What every part reads alike: where it listens, and where Redis, rng and hasher are. */
     private static Env common(Env env, LaunchOptions options, String redisUrl) {
         return env.with(Map.of(
+            "LISTEN_ADDRESS", options.listenAddress(),
             "REDIS_URL", redisUrl,
             "RNG_URL", "http://127.0.0.1:" + options.rngPort(),
             "HASHER_URL", "http://127.0.0.1:" + options.hasherPort()));
@@ -152,6 +153,8 @@ final class LocalMiner {
         LOG.info("  workers {} x, metrics on ports {}..{}", options.workers(), options.workerPort(1),
             options.workerPort(options.workers()));
         LOG.info("  redis   {}{}", embeddedRedis != null ? "embedded redis-server at " : "", redisUrl);
+        LOG.info(options.allAddresses() ? "Listening on every address of this machine."
+            : "Listening on 127.0.0.1 only; --all-addresses lets other machines in (a lab VM opened by its address).");
         LOG.info("Ctrl-C stops everything; the workers flush their counted hashes to Redis first.");
     }
 

@@ -16,6 +16,12 @@ class LaunchOptionsTest {
         assertEquals(8001, options.rngPort());
         assertEquals(8002, options.hasherPort());
         assertEquals(8003, options.workerPort(1));
+        assertEquals("127.0.0.1", options.listenAddress(), "a laptop on a conference network shows nothing to it");
+    }
+
+    @Test
+    void allAddressesIsAskedFor() {
+        assertEquals("0.0.0.0", LaunchOptions.parse("--all-addresses").listenAddress(), "a lab VM, opened by its address");
     }
 
     @Test

@@ -17,10 +17,16 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -221,6 +227,49 @@ class LauncherIT {
             RedisAPI redis = RedisAPI.api(Redis.createClient(vertx, redisServer.url()));
             assertEquals(counted, hashes(redis));
         }
+    }
+
+    @Test
+    void listensOnLoopbackOnlyUnlessAskedForEveryAddress() throws Exception {
+        // A laptop on a conference network shows nothing to it; a lab VM, opened by its address, needs the flag.
+        InetAddress own = ownNonLoopbackAddress();
+        for (boolean all : List.of(false, true)) {
+            int base = freeBasePort(1);
+            Map<String, String> env = Map.of("ACCESS_LOG", "false");
+            String[] args = all ? new String[] {"--ports", String.valueOf(base), "--all-addresses"}
+                : new String[] {"--ports", String.valueOf(base)};
+            try (ChildProcess launcher = ChildProcess.jar(JAR, env, args)) {
+                launcher.awaitLine(line -> line.contains("DockerCoins is mining"), Duration.ofSeconds(90));
+                for (int port = base; port <= base + 3; port++) {
+                    assertTrue(accepts(InetAddress.getLoopbackAddress(), port), "127.0.0.1:" + port);
+                    assertEquals(all, accepts(own, port), own + ":" + port + (all ? " with" : " without")
+                        + " --all-addresses");
+                }
+            }
+        }
+    }
+
+    private static boolean accepts(InetAddress address, int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(address, port), 2_000);
+            return true;
+        } catch (IOException refused) {
+            return false;
+        }
+    }
+
+    /** An IPv4 address of this machine other than loopback: every CI machine has one. */
+    private static InetAddress ownNonLoopbackAddress() throws IOException {
+        for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (nic.isUp() && !nic.isLoopback()) {
+                for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+                    if (address instanceof Inet4Address) {
+                        return address;
+                    }
+                }
+            }
+        }
+        throw new AssertionError("this machine has no IPv4 address but loopback: nothing to check against");
     }
 
     @Test

@@ -2,7 +2,7 @@ package dockercoins.rng;
 
 import dockercoins.shared.Env;
 
-/** rng's settings, from the environment (see CONTRACT.md). */
+/** rng's settings, from the environment (README, "Configuration"). */
 record RngConfig(int delayMs, int maxBytes, int concurrency) {
 
     static RngConfig from(Env env) {

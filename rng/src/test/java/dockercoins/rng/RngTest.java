@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** rng's rows of CONTRACT.md, against the real service over real HTTP. */
+/** rng's promises (README, "Services"), against the real service over real HTTP. */
 @ExtendWith(VertxExtension.class)
 class RngTest {
 

@@ -73,6 +73,18 @@ public final class Env {
         return raw == null ? defaultValue : raw;
     }
 
+    /** An IP address, IPv4 or IPv6, as written: where to listen (0.0.0.0 is every IPv4 address, :: every address). */
+    public String ipAddress(String name, String defaultValue) {
+        String raw = raw(name);
+        if (raw == null) {
+            return defaultValue;
+        }
+        if (!raw.matches("(\\d{1,3}\\.){3}\\d{1,3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+            throw bad(name, raw, "an IP address such as 127.0.0.1, 0.0.0.0 or ::");
+        }
+        return raw;
+    }
+
     /** An absolute URL with one of the given schemes and a host, e.g. http://rng or redis://redis:6379. */
     public URI url(String name, String defaultValue, Set<String> schemes) {
         String raw = raw(name);

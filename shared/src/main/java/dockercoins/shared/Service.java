@@ -117,7 +117,9 @@ public final class Service {
     }
 
     private static ServiceHttp httpFor(String name, Env env, ServiceMetrics metrics) {
-        return new ServiceHttp(name, env.port("PORT", 8080), env.flag("ACCESS_LOG", true), metrics);
+        // Every address, as a container needs; the launcher asks for loopback (a laptop on a conference network).
+        return new ServiceHttp(name, env.ipAddress("LISTEN_ADDRESS", "0.0.0.0"), env.port("PORT", 8080),
+            env.flag("ACCESS_LOG", true), metrics);
     }
 
     public static Future<RunningService> start(String name, Env env, Factory factory) {
@@ -163,9 +165,9 @@ public final class Service {
     public static String startFailure(Throwable failure) {
         if (failure instanceof SocketException && String.valueOf(failure.getMessage()).contains("Permission denied")) {
             return "this user may not listen on a port below 1024 (" + failure.getMessage() + "): allow it with the "
-                + "sysctl net.ipv4.ip_unprivileged_port_start=0 (Docker sets it in containers; podman run needs "
-                + "--sysctl net.ipv4.ip_unprivileged_port_start=0; compose.yaml and the Kubernetes manifests set it), "
-                + "or set PORT to 1024 or above";
+                + "sysctl net.ipv4.ip_unprivileged_port_start=0 (the images need it only under no_new_privs, i.e. "
+                + "allowPrivilegeEscalation: false, or with every capability dropped; compose.yaml and the Kubernetes "
+                + "manifests set it), or set PORT to 1024 or above";
         }
         if (failure instanceof BindException) {
             return "the port is already in use or cannot be bound (" + failure.getMessage() + "); set PORT to a free port";

@@ -66,6 +66,7 @@ public final class ServiceHttp {
 
     private final String name;
     private final int port;
+    private final String address;
     private final ServiceMetrics metrics;
     private final Logger accessLog;
     private final AtomicInteger workInFlight = new AtomicInteger();
@@ -80,8 +81,9 @@ public final class ServiceHttp {
     private final AtomicLong refusedSinceLogged = new AtomicLong();
     private volatile boolean stopping;
 
-    ServiceHttp(String name, int port, boolean accessLog, ServiceMetrics metrics) {
+    ServiceHttp(String name, String address, int port, boolean accessLog, ServiceMetrics metrics) {
         this.name = name;
+        this.address = address;
         this.port = port;
         this.metrics = metrics;
         this.accessLog = accessLog ? LoggerFactory.getLogger(name + ".access") : null;
@@ -159,7 +161,7 @@ public final class ServiceHttp {
             .exceptionHandler(failure -> LoggerFactory.getLogger(name).debug("client error: {}",
                 escape(String.valueOf(failure.getMessage()))))
             .requestHandler(router)
-            .listen(port)
+            .listen(port, address)
             .onSuccess(server -> actualPort.set(server.actualPort()));
     }
 

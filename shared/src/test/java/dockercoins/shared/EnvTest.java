@@ -44,4 +44,15 @@ class EnvTest {
             assertThrows(BadConfigException.class, () -> env.count("WORKER_CONCURRENCY", 1, 1, 10_000))
                 .getMessage());
     }
+
+    @Test
+    void aListenAddressIsAnIpAddress() {
+        assertEquals("0.0.0.0", Env.of(Map.of()).ipAddress("LISTEN_ADDRESS", "0.0.0.0"));
+        assertEquals("127.0.0.1", Env.of(Map.of("LISTEN_ADDRESS", "127.0.0.1")).ipAddress("LISTEN_ADDRESS", "0.0.0.0"));
+        assertEquals("::", Env.of(Map.of("LISTEN_ADDRESS", "::")).ipAddress("LISTEN_ADDRESS", "0.0.0.0"));
+        assertEquals("LISTEN_ADDRESS=\"localhost\" is invalid: expected an IP address such as 127.0.0.1, 0.0.0.0 or ::",
+            assertThrows(BadConfigException.class,
+                () -> Env.of(Map.of("LISTEN_ADDRESS", "localhost")).ipAddress("LISTEN_ADDRESS", "0.0.0.0"))
+                .getMessage());
+    }
 }

@@ -52,7 +52,8 @@ final class MinerWatch {
     private final LongSupplier clock;
     private final MeterRegistry registry;
     private final Speedometer workerSpeeds = new Speedometer();
-    private final Speedometer totalSpeed = new Speedometer();
+    /** The speed of the hashes no per-worker figure explains: workers that write none, such as the original's. */
+    private final Speedometer otherSpeed = new Speedometer();
     private final ArrayDeque<JsonArray> history = new ArrayDeque<>();
     private Redis redis;
     private Consumer<MinerSnapshot> onSnapshot;
@@ -174,16 +175,23 @@ final class MinerWatch {
         }
         workerSpeeds.keepOnly(seen.keySet());
         workers.sort((a, b) -> a.id().compareTo(b.id()));
-        // Per-worker speeds add up to the total; workers that report no per-worker keys (the original's)
-        // still move `hashes`, so without any per-worker figure the total is measured on it instead.
-        Double totalFromHashes = totalSpeed.read(RedisKeys.HASHES, nowMs, hashes);
-        Double speed = anySpeed ? Double.valueOf(sum) : totalFromHashes;
+        // The speed is the rate of `hashes`, as the original's webui measured it, in two parts read at the same
+        // instant: what the per-worker counts explain (each measured between its worker's own reports, a steady
+        // figure), and the rest, moved by workers that write no per-worker figures (the original's, which only
+        // INCRBY hashes). Every per-worker count, active or not, is part of `hashes`, so the rest is exact.
+        long explained = 0;
+        for (Map.Entry<String, Response> count : counts.entrySet()) {
+            explained += whole(RedisKeys.WORKER_HASHES + "[" + count.getKey() + "]", count.getValue());
+        }
+        Double others = otherSpeed.readPolled(RedisKeys.HASHES, nowMs, hashes - explained);
+        Double speed = others == null && !anySpeed ? null : sum + (others == null ? 0 : others);
         if (!latest.redisOk() && !MinerSnapshot.CONNECTING.equals(latest.redis())) {
             LOG.info("redis at {} answers with good data again after {} s {}", where(),
                 (nowMs - latest.redisSince()) / 1000, latest.redis());
         }
         long since = latest.redisOk() ? latest.redisSince() : nowMs;
-        return new MinerSnapshot(MinerSnapshot.OK, since, nowMs, coins, hashes, speed, List.copyOf(workers), null);
+        return new MinerSnapshot(MinerSnapshot.OK, since, nowMs, coins, hashes, speed, List.copyOf(workers), others,
+            null);
     }
 
     /** Redis did not answer (unreachable), or answered with what DockerCoins never writes (bad data). */

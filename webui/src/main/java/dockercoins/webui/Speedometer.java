@@ -15,6 +15,13 @@ import java.util.Set;
 final class Speedometer {
 
     static final long WINDOW_MS = 5_000;
+    /**
+     * A count with no time of its own (the hashes no per-worker figure explains: the original's workers, which only
+     * INCRBY hashes) is read at our polls. An unchanged count is recorded only once it has stood this long, so the
+     * rate is measured between the polls that saw it move: one report each, a steady figure. Past this, a count
+     * that stands still is recorded, and the speed falls to 0 once such workers stop.
+     */
+    static final long STILL_MS = 2_000;
 
     private record Reading(long atMs, long count) {
     }
@@ -41,7 +48,21 @@ final class Speedometer {
         if (oldest == newest) {
             return null;
         }
+        return rate(oldest, newest);
+    }
+
+    private static double rate(Reading oldest, Reading newest) {
         return (newest.count() - oldest.count()) * 1000.0 / (newest.atMs() - oldest.atMs());
+    }
+
+    /** As {@link #read}, for a count read at our polls ({@code atMs} is the poll's time), see {@link #STILL_MS}. */
+    Double readPolled(String who, long atMs, long count) {
+        List<Reading> known = readings.get(who);
+        Reading last = known == null || known.isEmpty() ? null : known.get(known.size() - 1);
+        if (last != null && count == last.count() && atMs - last.atMs() < STILL_MS) {
+            return known.size() < 2 ? null : rate(known.get(0), last);
+        }
+        return read(who, atMs, count);
     }
 
     /** Drops whoever is not in {@code still}: a worker that comes back starts measuring afresh. */

@@ -118,6 +118,10 @@ class DashboardInBrowserTest {
             .allMatch(speed -> speed > 1 && speed < 3.5));
         Thread.sleep(Math.max(0, SCALE_EVERY_SECONDS - 6) * 1000L);
         assertEquals("6", text("workers-active"));
+        assertTrue(text("versions").matches(".+: 6 workers, \\d+\\.\\d hashes/s"),
+            "the speed of the one version all six run: " + text("versions"));
+        assertFalse(browser.findElement(By.id("other-workers")).isDisplayed(),
+            "every hash is explained by a worker's own figure: no row for workers without one");
         assertTrue(Long.parseLong(text("hashes").replace(",", "")) > 0);
         assertFalse(text("coins").isEmpty());
         System.out.println("viewport " + browser.executeScript("return window.innerWidth + 'x' + window.innerHeight;"));

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * Stands in for a worker where the test needs one that can be added and removed at will: every second it
  * reports to Redis as a worker does (INCRBY hashes, HINCRBY worker_hashes, ZADD worker_seen, its version, coins in
- * the wallet, all in one MULTI/EXEC), about 3.3 hashes a second like the original's worker.
+ * the wallet, all in one MULTI/EXEC), about 3.3 hashes a second like the original's worker. Or, as
+ * {@link #original}, it reports as the original's worker does: only {@code INCRBY hashes}, once a second.
  */
 final class FakeWorker implements AutoCloseable {
 
@@ -28,21 +29,29 @@ final class FakeWorker implements AutoCloseable {
     private final Vertx vertx;
     private final String id;
     private final long timer;
+    /** Hashes per report of a worker that writes only {@code hashes}; 0 for one of ours. */
+    private final long originalHashesPerReport;
     private long reports;
     private long hashes;
     /** The last report sent, which {@link #close()} waits for; guarded by this. */
     private Future<?> lastReport = Future.succeededFuture();
     private boolean closed;
 
-    private FakeWorker(Vertx vertx, String redisUrl, String id) {
+    private FakeWorker(Vertx vertx, String redisUrl, String id, long originalHashesPerReport) {
         this.vertx = vertx;
         this.redis = Redis.createClient(vertx, redisUrl);
         this.id = id;
+        this.originalHashesPerReport = originalHashesPerReport;
         this.timer = vertx.setPeriodic(0, REPORT_MS, tick -> report());
     }
 
     static FakeWorker start(Vertx vertx, String redisUrl, String id) {
-        return new FakeWorker(vertx, redisUrl, id);
+        return new FakeWorker(vertx, redisUrl, id, 0);
+    }
+
+    /** The original's worker: {@code INCRBY hashes <n>} once a second, and no other key. */
+    static FakeWorker original(Vertx vertx, String redisUrl, long hashesPerSecond) {
+        return new FakeWorker(vertx, redisUrl, "original", hashesPerSecond);
     }
 
     String id() {
@@ -54,6 +63,10 @@ final class FakeWorker implements AutoCloseable {
             return;  // a tick that was already due when close() cancelled the timer
         }
         reports++;
+        if (originalHashesPerReport > 0) {
+            lastReport = redis.send(Request.cmd(Command.INCRBY).arg(RedisKeys.HASHES).arg(originalHashesPerReport));
+            return;
+        }
         // 3, 3, 4, 3, 3, 4…: ten hashes every three seconds.
         long done = reports * 10 / 3 - (reports - 1) * 10 / 3;
         List<Request> report = new ArrayList<>(List.of(

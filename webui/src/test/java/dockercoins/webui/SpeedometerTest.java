@@ -35,4 +35,20 @@ class SpeedometerTest {
         speedometer.keepOnly(Set.of());
         assertNull(speedometer.read("w", 5_000, 10));
     }
+
+    @Test
+    void aCountReadAtPollsIsMeasuredBetweenThePollsThatSawItMove() {
+        // The original's worker: 17 hashes a second, no time of its own; our polls come every second as well.
+        Speedometer speedometer = new Speedometer();
+        assertNull(speedometer.readPolled("rest", 1_000, 0));
+        assertEquals(17.0, speedometer.readPolled("rest", 2_000, 17), 1e-9);
+        // A poll that comes just before the report sees nothing new, the next one sees two reports: still 17.
+        assertEquals(17.0, speedometer.readPolled("rest", 3_000, 17), 1e-9);
+        assertEquals(17.0, speedometer.readPolled("rest", 4_000, 51), 1e-9);
+        // The workers stopped: once the count has stood still a while, the speed falls to 0.
+        for (long at = 5_000; at <= 12_000; at += 1_000) {
+            speedometer.readPolled("rest", at, 51);
+        }
+        assertEquals(0.0, speedometer.readPolled("rest", 13_000, 51), 1e-9);
+    }
 }

@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** webui's rows of CONTRACT.md and the dashboard's promises, against a real Redis over real HTTP. */
+/** webui's promises (README, "Services"; webui/README.md) and the dashboard's, against a real Redis over real HTTP. */
 @ExtendWith(VertxExtension.class)
 class WebuiTest {
 
@@ -387,6 +387,47 @@ class WebuiTest {
         Eventually.passes(Duration.ofSeconds(10), () -> assertEquals(List.of("worker-b"), ids(json())));
         double tookSeconds = (System.nanoTime() - removedAt) / 1e9;
         assertTrue(tookSeconds >= MinerWatch.ACTIVE_MS / 1000.0 - 1.5, "gone too soon: " + tookSeconds + " s");
+    }
+
+    @Test
+    void aFleetMixedWithTheOriginalsWorkersCountsEveryHash(Vertx vertx) throws Exception {
+        // The rollout chapter runs the original's workers (INCRBY hashes only) beside ours: both kinds mine.
+        startWebui();
+        startWorker(vertx, "worker-a");
+        startWorker(vertx, "worker-b");
+        workers.add(FakeWorker.original(vertx, redis.url(), 17));
+        double ours = 10.0 / 3;
+        double rateOfHashes = 17 + 2 * ours;
+        Eventually.value(Duration.ofSeconds(15), this::json, seen -> seen.getJsonObject("otherWorkers")
+            .getValue("speed") != null && speeds(seen).size() == 2 && !speeds(seen).contains(null));
+
+        long firstHashes = hashesInRedis();
+        long firstAt = System.nanoTime();
+        List<Double> shown = new ArrayList<>();
+        JsonObject last = null;
+        for (int poll = 0; poll < 12; poll++) {
+            Thread.sleep(1_000);
+            last = json();
+            shown.add(last.getDouble("speed"));
+            double others = last.getJsonObject("otherWorkers").getDouble("speed");
+            assertEquals(17, others, 17 * 0.1, "the workers without per-worker figures: " + last.encode());
+            assertEquals(last.getDouble("speed"), speeds(last).get(0) + speeds(last).get(1) + others, 0.02,
+                "the breakdown adds up to the speed: " + last.encode());
+        }
+        double measured = (hashesInRedis() - firstHashes) / ((System.nanoTime() - firstAt) / 1e9);
+        assertEquals(rateOfHashes, measured, rateOfHashes * 0.15, "the workers mine as they should");
+        for (double speed : shown) {
+            assertEquals(rateOfHashes, speed, rateOfHashes * 0.1, "the speed is the rate of hashes: " + shown);
+        }
+        JsonArray versions = last.getJsonArray("versions");
+        assertEquals(1, versions.size(), last.encode());
+        assertEquals(FakeWorker.VERSION, versions.getJsonObject(0).getString("version"));
+        assertEquals(2, versions.getJsonObject(0).getInteger("workers"));
+        assertEquals(2 * ours, versions.getJsonObject(0).getDouble("speed"), 2 * ours * 0.1);
+    }
+
+    private long hashesInRedis() throws Exception {
+        return Long.parseLong(redis(Request.cmd(Command.GET).arg(RedisKeys.HASHES)).toString());
     }
 
     private static List<String> ids(JsonObject body) {

@@ -9,6 +9,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -17,7 +19,9 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -31,12 +35,16 @@ final class MiningLoop {
     private static final Logger LOG = LoggerFactory.getLogger("worker");
     private static final int CONNECT_TIMEOUT_MS = 2000;
     /**
-     * How long a connection to rng or hasher is reused: short enough to rebalance soon after a scale-up, long enough
-     * to cost nothing measurable (5 s cost 2 % at 1,000 loops, 10 s nothing: BENCHMARKS.md).
+     * How long a connection to rng or hasher is reused. kube-proxy picks a pod per connection and never moves one
+     * that is open, so this bounds how long a pod that left the Service (deleted, not ready, a DaemonSet's pod moved
+     * off the label) still gets this worker's requests, and how soon a scaled-up rng gets its share. What it costs
+     * at full speed: BENCHMARKS.md.
      */
-    private static final int CONNECTION_LIFETIME_S = 10;
+    private static final long CONNECTION_LIFETIME_NS = TimeUnit.MILLISECONDS.toNanos(1000);
     /** No answer within this long and the call is abandoned: rng and hasher answer in about 0.1 s. */
     private static final int REQUEST_TIMEOUT_MS = 5000;
+    /** Beyond the longest a turn can take, before the worker calls itself stuck: a long GC pause is not stuck. */
+    private static final int STUCK_MARGIN_MS = 5000;
     /**
      * Coins logged one by one in any second; past that, one line says how many more. The original logs every coin,
      * which is a line or two a second at workshop speeds, but thousands a second at full speed.
@@ -48,6 +56,8 @@ final class MiningLoop {
     private final HashCounter counter;
     /** Vert.x's core client, not its WebClient, whose layers cost 16 % of the worker's CPU (BENCHMARKS.md). */
     private final HttpClient http;
+    /** When each open connection to rng or hasher was opened, so that it is closed past its lifetime. */
+    private final Map<HttpConnection, Long> openedAtNanos = new ConcurrentHashMap<>();
     private final Call randomBytesCall;
     private final Call hashCall;
     private final Outage rng;
@@ -57,6 +67,8 @@ final class MiningLoop {
     /** Timers of loops sleeping before their next turn: cancelled on stop. */
     private final Set<Long> sleeping = new HashSet<>();
     private int working;
+    /** When a loop last got anywhere: finished a turn, failed one, or held off for Redis. Read by /healthz. */
+    private volatile long progressedAtNanos = System.nanoTime();
     private long coinLogSecond;
     private int coinsThisSecond;
     private Promise<Void> idle;
@@ -66,12 +78,20 @@ final class MiningLoop {
         this.config = config;
         this.counter = counter;
         // Keep-alive connections, one per loop to each of rng and hasher, so no loop waits for another. They are
-        // renewed every few seconds: kube-proxy picks a pod per connection, so a connection kept for ever would tie
-        // this worker to one rng pod and leave the pods added by `kubectl scale deploy/rng` idle.
-        this.http = vertx.createHttpClient(
-            new HttpClientOptions().setKeepAlive(true).setConnectTimeout(CONNECT_TIMEOUT_MS),
-            new PoolOptions().setHttp1MaxSize(config.concurrency())
-                .setMaxLifetime(CONNECTION_LIFETIME_S).setMaxLifetimeUnit(TimeUnit.SECONDS));
+        // renewed every second: kube-proxy picks a pod per connection, so a connection kept for ever would tie this
+        // worker to one rng pod, leave the pods added by `kubectl scale deploy/rng` idle, and keep feeding a pod that
+        // has left the Service.
+        // The pool's own maxLifetime is not enough: its cleaner closes only idle connections, and at full speed a
+        // connection is never idle when it looks. So the first request on a connection past its lifetime says
+        // "Connection: close": answered, then closed, never reused, and no request fails for it.
+        this.http = vertx.httpClientBuilder()
+            .with(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(CONNECT_TIMEOUT_MS))
+            .with(new PoolOptions().setHttp1MaxSize(config.concurrency()))
+            .withConnectHandler(connection -> {
+                openedAtNanos.put(connection, System.nanoTime());
+                connection.closeHandler(closed -> openedAtNanos.remove(connection));
+            })
+            .build();
         this.randomBytesCall = new Call(HttpMethod.GET, config.randomBytesUrl());
         this.hashCall = new Call(HttpMethod.POST, config.hashUrl());
         hashCall.options().putHeader("Content-Type", "application/octet-stream");
@@ -135,6 +155,7 @@ final class MiningLoop {
 
     /** One unit of work, as in the original: random bytes, their hash, maybe a coin, and count it. */
     private void workOnce(Backoff backoff, long began) {
+        progressedAtNanos = System.nanoTime();
         if (!counter.canHoldMore()) {
             sleepThenWork(backoff, config.reportMs());  // Redis has been away long: hold no more coins than we can
             return;
@@ -151,6 +172,7 @@ final class MiningLoop {
             }))
             .onComplete(turn -> {
                 working--;
+                progressedAtNanos = System.nanoTime();
                 if (turn.succeeded()) {
                     loopDuration.record(System.nanoTime() - began, TimeUnit.NANOSECONDS);
                     backoff.reset();
@@ -168,6 +190,22 @@ final class MiningLoop {
                     idle.tryComplete();
                 }
             });
+    }
+
+    /**
+     * How long no loop has got anywhere, if longer than a turn can take however rng, hasher and Redis fare; else 0.
+     * A turn that fails (a dependency down, refusing, or silent past the timeouts) still ends and is retried within
+     * a second, and a loop holding off while Redis is away still wakes every report interval: only a worker whose
+     * loops are stuck goes past this, and a restart is what helps it.
+     */
+    long stuckForMs() {
+        long quietMs = (System.nanoTime() - progressedAtNanos) / 1_000_000;
+        return idle == null && quietMs > stuckAfterMs() ? quietMs : 0;
+    }
+
+    /** The longest a loop can take to get anywhere when nothing is wrong with the worker itself. */
+    long stuckAfterMs() {
+        return config.delayMs() + config.reportMs() + 2L * (CONNECT_TIMEOUT_MS + REQUEST_TIMEOUT_MS) + STUCK_MARGIN_MS;
     }
 
     private void logCoin(String hex) {
@@ -226,7 +264,13 @@ final class MiningLoop {
     /** One request and its whole answer, which must be a 200 that {@code read} accepts (returns non-null). */
     private <T> Future<T> exchange(Call call, Buffer body, String expected, Function<Buffer, T> read) {
         return http.request(call.options())
-            .compose(request -> body == null ? request.send() : request.send(body))
+            .compose(request -> {
+                Long openedAt = openedAtNanos.get(request.connection());
+                if (openedAt != null && System.nanoTime() - openedAt > CONNECTION_LIFETIME_NS) {
+                    request.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+                }
+                return body == null ? request.send() : request.send(body);
+            })
             .compose(response -> response.body().compose(answer -> {
                 if (response.statusCode() != 200) {
                     return Future.failedFuture("answered " + response.statusCode() + " instead of 200");

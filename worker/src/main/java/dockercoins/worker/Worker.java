@@ -6,6 +6,8 @@ import dockercoins.shared.Service;
 import dockercoins.shared.ServiceHttp;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.redis.client.Redis;
 
 import java.time.Duration;
@@ -50,10 +52,24 @@ public final class Worker extends VerticleBase {
         redis = RedisUrl.client(vertx, config.redisUrl());
         counter = new HashCounter(vertx, redis, config, new Outage("redis", http.registry()), http.registry());
         mining = new MiningLoop(vertx, config, counter, http.registry());
-        return http.listen(vertx, http.router(vertx)).onSuccess(listening -> {
+        Router router = http.router(vertx);
+        // Before the shared /healthz (which says only that the process answers): a worker whose loops are stuck
+        // answers too, and only a restart helps it.
+        ServiceHttp.get(router, "/healthz").order(-1).handler(this::liveness);
+        return http.listen(vertx, router).onSuccess(listening -> {
             counter.start();
             mining.start();
         });
+    }
+
+    /** Fails when no loop has got anywhere for longer than a turn can take; never because rng, hasher or Redis are down. */
+    private void liveness(RoutingContext rc) {
+        long stuckForMs = mining.stuckForMs();
+        if (stuckForMs == 0) {
+            ServiceHttp.reply(rc, 200, "ok");
+            return;
+        }
+        ServiceHttp.reply(rc, 503, "stuck: no mining loop has finished a turn for " + stuckForMs / 1000 + " s");
     }
 
     @Override

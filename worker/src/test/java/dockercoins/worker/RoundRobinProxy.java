@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP load balancer as kube-proxy is one: it picks a backend once per connection, in turn, and never moves
- * a connection that is open. Backends can be added while it runs, as pods are by {@code kubectl scale}.
+ * a connection that is open. Backends can be added while it runs, as pods are by {@code kubectl scale}, and
+ * removed, as a pod leaves the Service's endpoints.
  */
 final class RoundRobinProxy implements AutoCloseable {
 
@@ -35,6 +36,11 @@ final class RoundRobinProxy implements AutoCloseable {
 
     void addBackend(int port) {
         backendPorts.add(port);
+    }
+
+    /** As a pod leaves a Service's endpoints: no new connection goes to it; the open ones stay, as with kube-proxy. */
+    void removeBackend(int port) {
+        backendPorts.remove(Integer.valueOf(port));
     }
 
     private void forward(NetSocket inbound) {

@@ -53,7 +53,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** The worker's promises (issue 3 and CONTRACT.md), against a real Redis, rng and hasher. */
+/** The worker's promises (README and worker/README.md), against a real Redis, rng and hasher. */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class WorkerTest {
@@ -163,6 +163,98 @@ class WorkerTest {
                 () -> count(secondRng, "dockercoins.rng.bytes") > 0);
             assertEquals(0, count(worker, "dockercoins.worker.errors", "stage", "rng"), "renewing a connection fails no request");
         }
+    }
+
+    @Test
+    void aPodThatLeavesTheServiceGetsNoRequestsAfterASecond(Vertx vertx) throws Exception {
+        // The DaemonSet chapter moves rng pods off the Service's label and says "the stream stops immediately".
+        Map<String, String> services = new HashMap<>(fastRngAndHasher());
+        int leavingPort = URI.create(services.get("RNG_URL")).getPort();
+        RunningService leaving = started.stream().filter(service -> service.port() == leavingPort).findFirst()
+            .orElseThrow();
+        RunningService staying = Services.start("rng", Rng::deployment, Map.of("RNG_DELAY_MS", "0"));
+        started.add(0, staying);
+        try (RoundRobinProxy rngService = new RoundRobinProxy(vertx, leavingPort)) {
+            rngService.addBackend(staying.port());
+            services.put("RNG_URL", "http://127.0.0.1:" + rngService.port());
+            RunningService worker = startWorker(services, FAST);
+            eventually(Duration.ofSeconds(30), "both rng pods serving the worker",
+                () -> count(leaving, "dockercoins.rng.bytes") > 0 && count(staying, "dockercoins.rng.bytes") > 0);
+
+            rngService.removeBackend(leavingPort);
+            Thread.sleep(1_500);  // the connection lifetime, and a turn in flight
+            double servedAfterLeaving = count(leaving, "dockercoins.rng.bytes");
+            double stayingBefore = count(staying, "dockercoins.rng.bytes");
+            Thread.sleep(2_000);
+            assertEquals(servedAfterLeaving, count(leaving, "dockercoins.rng.bytes"),
+                "the pod that left the Service still served the worker more than 1.5 s later");
+            assertTrue(count(staying, "dockercoins.rng.bytes") > stayingBefore, "the worker mines on");
+            assertEquals(0, count(worker, "dockercoins.worker.errors", "stage", "rng"),
+                "renewing a connection fails no request");
+        }
+    }
+
+    @Test
+    void livenessHoldsWhileRngHasherAndRedisAreDown(Vertx vertx) throws Exception {
+        // A restart would not bring them back: the worker's liveness must not fail for them.
+        localRedis.stop();
+        RunningService worker = startWorker(Map.of(
+            "RNG_URL", "http://127.0.0.1:" + freePortForLater(),
+            "HASHER_URL", "http://127.0.0.1:" + freePortForLater(),
+            "REDIS_URL", localRedis.url()), Map.of("WORKER_REPORT_MS", "200"));
+        WebClient web = WebClient.create(vertx);
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(stuckAfterMs(0, 200) + 3_000);
+        while (System.nanoTime() < until) {
+            HttpResponse<Buffer> health = web.get(worker.port(), "127.0.0.1", "/healthz").send()
+                .await(10, TimeUnit.SECONDS);
+            assertEquals(200, health.statusCode(), health.bodyAsString());
+            Thread.sleep(500);
+        }
+        assertTrue(count(worker, "dockercoins.worker.errors", "stage", "rng") > 10, "rng was tried, and failed");
+    }
+
+    @Test
+    void aStuckWorkerFailsItsLivenessWhileRngAndHasherAnswer(Vertx vertx) throws Exception {
+        // A hasher that answers GET / at once, but answers the worker's POST with a body that never ends: the
+        // worker's loops wait for ever, as stuck loops do, while every probe of rng and hasher passes.
+        HttpServer hasher = vertx.createHttpServer().requestHandler(request -> {
+            if (request.method() == io.vertx.core.http.HttpMethod.GET) {
+                request.response().end("HASHER running on test\n");
+                return;
+            }
+            request.response().setChunked(true).write("0");
+            long trickle = vertx.setPeriodic(500, tick -> request.response().write("0"));
+            request.connection().closeHandler(closed -> vertx.cancelTimer(trickle));
+        }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        Map<String, String> services = new HashMap<>(fastRngAndHasher());
+        services.put("HASHER_URL", "http://127.0.0.1:" + hasher.actualPort());
+        RunningService worker = startWorker(services, with(FAST, "WORKER_DELAY_MS", "0"));
+        WebClient web = WebClient.create(vertx);
+        long startedAt = System.nanoTime();
+        HttpResponse<Buffer> health = web.get(worker.port(), "127.0.0.1", "/healthz").send().await(10, TimeUnit.SECONDS);
+        assertEquals(200, health.statusCode(), "not stuck yet");
+        eventually(Duration.ofMillis(stuckAfterMs(0, 200) + 10_000), "the liveness failing",
+            () -> healthStatus(web, worker) == 503);
+        long tookMs = (System.nanoTime() - startedAt) / 1_000_000;
+        assertTrue(tookMs >= stuckAfterMs(0, 200) - 1_000, "called stuck after " + tookMs + " ms only");
+        assertEquals(200, web.get(hasher.actualPort(), "127.0.0.1", "/").send().await(10, TimeUnit.SECONDS)
+            .statusCode(), "hasher answers");
+        assertTrue(web.get(worker.port(), "127.0.0.1", "/healthz").send().await(10, TimeUnit.SECONDS).bodyAsString()
+            .startsWith("stuck: no mining loop has finished a turn for "));
+        hasher.close();
+    }
+
+    private static int healthStatus(WebClient web, RunningService worker) {
+        try {
+            return web.get(worker.port(), "127.0.0.1", "/healthz").send().await(10, TimeUnit.SECONDS).statusCode();
+        } catch (Exception e) {
+            throw new AssertionError("/healthz did not answer: " + e, e);
+        }
+    }
+
+    /** As the worker computes it: the longest a turn can take, timeouts included, plus a margin. */
+    private static long stuckAfterMs(long delayMs, long reportMs) {
+        return delayMs + reportMs + 2 * (2_000 + 5_000) + 5_000;
     }
 
     @Test
