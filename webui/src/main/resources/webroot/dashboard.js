@@ -2,11 +2,9 @@
 
 // The dashboard. One event stream ("events", relative like every URL here, so that the page works
 // under a proxy's path prefix) brings the figures of the webui's one Redis poll every second; the
-// first event also brings the speed of the last 250 seconds, so the chart is full from the start.
+// first event also brings the speed history, so the chart is full from the start, and the page's timings
+// (page.historySeconds, page.silentAfterMs, page.reconnectMs): the webui sets them once, for every page.
 (function () {
-  const HISTORY_SECONDS = 250;   // as many one-second points as the original kept
-  const SILENT_AFTER_MS = 5000;  // no event for this long: the webui itself is not answering
-  const RECONNECT_MS = 2000;
 
   const byId = (id) => document.getElementById(id);
   const whole = new Intl.NumberFormat('en-US');
@@ -17,15 +15,19 @@
   let points = [];               // {t: epoch seconds, speed: hashes/second or null while Redis is unreachable}
   let latest = null;
   let lastEventAt = Date.now();
+  let lostAt = null;             // when a refused stream was given up, until the next connect()
+  let page = null;               // the webui's timings, from the first event
   const workerRows = new Map();  // worker id → its <li>
 
   function connect() {
+    lostAt = null;
     stream = new EventSource('events');
     stream.onmessage = (event) => show(JSON.parse(event.data));
     stream.onerror = () => {
       // A refused stream (the webui restarting, a proxy's 502) is not retried by EventSource itself.
+      // showState reconnects it after page.reconnectMs, or at its next tick before the webui has said.
       if (stream.readyState === EventSource.CLOSED) {
-        setTimeout(connect, RECONNECT_MS);
+        lostAt = Date.now();
       }
     };
   }
@@ -33,12 +35,16 @@
   function show(data) {
     lastEventAt = Date.now();
     latest = data;
+    if (data.page) {
+      page = data.page;
+      setHistorySeconds(page.historySeconds);
+    }
     if (data.history) {
       points = data.history.map(([t, speed]) => ({ t, speed }));
     } else {
       points.push({ t: data.now, speed: data.speed });
     }
-    points = points.filter((point) => point.t > data.now - HISTORY_SECONDS);
+    points = points.filter((point) => point.t > data.now - page.historySeconds);
 
     const ok = data.redis === 'ok';
     const speed = byId('speed').querySelector('.number');
@@ -125,6 +131,12 @@
     return row;
   }
 
+  // The chart's span, in its heading and its label, as the webui keeps it.
+  function setHistorySeconds(seconds) {
+    byId('history-seconds').textContent = seconds;
+    byId('chart').setAttribute('aria-label', 'Hashes per second over the last ' + seconds + ' seconds');
+  }
+
   function drawChart(now) {
     const data = points.map((point) => ({ x: point.t - now, y: point.speed }));
     if (chart) {
@@ -155,7 +167,7 @@
         scales: {
           x: {
             type: 'linear',
-            min: -HISTORY_SECONDS,
+            min: -page.historySeconds,
             max: 0,
             ticks: {
               stepSize: 60,
@@ -177,9 +189,12 @@
   function showState() {
     const state = byId('state');
     const alert = byId('alert');
+    if (lostAt !== null && (page === null || Date.now() - lostAt >= page.reconnectMs)) {
+      connect();
+    }
     const silentFor = Date.now() - lastEventAt;
     let problem = null;
-    if (silentFor > SILENT_AFTER_MS) {
+    if (page !== null && silentFor > page.silentAfterMs) {
       problem = 'No news from the webui since ' + clock.format(lastEventAt) + ' (' + duration(silentFor) +
         '). Reconnecting…';
       setState(state, 'down', 'webui not answering');

@@ -16,12 +16,21 @@ final class Viewers {
 
     /** How long a page waits before reconnecting after it lost its stream (EventSource's own retry). */
     private static final int RECONNECT_MS = 2_000;
+    /** A page that has had no event for this long says the webui is not answering: five missed polls. */
+    private static final long SILENT_AFTER_MS = 5 * MinerWatch.POLL_EVERY_MS;
     static final String CONTENT_TYPE = "text/event-stream; charset=utf-8";
 
     private final Set<HttpServerResponse> streams = new LinkedHashSet<>();
 
-    /** Opens a stream; its first event is {@code first} (the latest figures and the speed history). */
+    /**
+     * Opens a stream; its first event is {@code first} (the latest figures and the speed history) with the page's
+     * timings, so that the page repeats none of the webui's figures.
+     */
     void add(HttpServerResponse stream, JsonObject first) {
+        first.put("page", new JsonObject()
+            .put("historySeconds", MinerWatch.HISTORY_POINTS * MinerWatch.POLL_EVERY_MS / 1000)
+            .put("silentAfterMs", SILENT_AFTER_MS)
+            .put("reconnectMs", RECONNECT_MS));
         stream.setChunked(true)
             .putHeader(HttpHeaders.CONTENT_TYPE, CONTENT_TYPE)
             // Proxies that buffer responses (nginx) would hold the events back.

@@ -103,6 +103,7 @@ class DashboardInBrowserTest {
             () -> speed() > 0 && workerIds().equals(POD_NAMES.subList(0, 1)));
         assertEquals("live", text("state"));
         assertEquals("1", text("workers-active"));
+        assertEquals("250", text("history-seconds"), "the chart's span, as the webui keeps it");
 
         Thread.sleep(SCALE_EVERY_SECONDS * 1000L);
         scaleTo(3);

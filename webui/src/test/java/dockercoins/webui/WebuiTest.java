@@ -454,6 +454,10 @@ class WebuiTest {
         JsonArray history = viewer.events().get(0).getJsonArray("history");
         assertTrue(history.size() >= 3, "one point per second so far: " + history);
         assertNull(viewer.events().get(1).getJsonArray("history"), "later events carry the new point only");
+        JsonObject page = viewer.events().get(0).getJsonObject("page");
+        assertEquals(new JsonObject().put("historySeconds", 250).put("silentAfterMs", 5000).put("reconnectMs", 2000),
+            page, "the page's timings come with the first event, so the page repeats none of them");
+        assertNull(viewer.events().get(1).getJsonObject("page"), "and only with the first");
         assertEquals("text/event-stream; charset=utf-8", viewer.response().getHeader("content-type"));
     }
 
