@@ -613,10 +613,11 @@ if wants graceful-stop; then
     kc delete pod "${pod}" --wait=true --timeout=60s >/dev/null
     took=$(( $(date +%s) - t0 ))
     sleep 1
-    # The kubelet (1.20) takes about 10 s from the stop to the pod's removal; SIGKILL would come at 30 s.
+    # The worker's own word that it stopped on SIGTERM: the time until the pod is gone from the API is the
+    # kubelet's (1.20 took from 4 to 55 s here after a worker that stopped in milliseconds).
     stopped_in=$(grep -o 'worker stopped in [0-9]* ms' "${LOGS}/${pod}.log" | tail -1)
-    check "kubectl delete pod ${pod}: gone in ${took} s, before the 30 s grace period's SIGKILL (${stopped_in:-no 'worker stopped' line})" \
-        test "${took}" -lt 30 -a -n "${stopped_in}"
+    check "kubectl delete pod ${pod}: the worker stopped on SIGTERM (${stopped_in:-no 'worker stopped' line in its log}; pod gone after ${took} s)" \
+        test -n "${stopped_in}"
     check "the deleted worker lost no counted hash: its final tally equals its worker_hashes" final_tallies_match "${pod}"
 fi
 
@@ -766,7 +767,7 @@ if [ -n "${DOCKERCOINS_CLUSTER_HOLD:-}" ]; then
 fi
 say "kubectl delete -f dockercoins.yaml"
 t0=$(date +%s)
-check "kubectl delete -f dockercoins.yaml: every pod stopped within its grace period" \
+check "kubectl delete -f dockercoins.yaml deletes what it made" \
     kc delete -f "${manifest}" --wait=true --timeout=60s
 no_pods() { [ -z "$(kc get pods -o name)" ]; }
 wait_for 90 "no pods left" no_pods >/dev/null
