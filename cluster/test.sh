@@ -527,19 +527,20 @@ if [ -n "${BREAK}" ]; then
     case "${BREAK}" in
         probe-port) what="rng's readinessProbe on port 81, where nothing listens"
             target="{kind: Deployment, name: rng}"
-            op='{op: replace, path: /spec/template/spec/containers/0/readinessProbe/httpGet/port, value: 81}' ;;
+            op='{"op": "replace", "path": "/spec/template/spec/containers/0/readinessProbe/httpGet/port", "value": 81}' ;;
         selector) what="Service hasher selects app=hasherr (a typo)"
             target="{kind: Service, name: hasher}"
-            op='{op: replace, path: /spec/selector/app, value: hasherr}' ;;
+            op='{"op": "replace", "path": "/spec/selector/app", "value": "hasherr"}' ;;
         sigterm) what="the worker runs under a shell (PID 1) that ignores SIGTERM and never passes it on"
             target="{kind: Deployment, name: worker}"
-            op='{op: add, path: /spec/template/spec/containers/0/command, value: [sh, -c, "trap \"\" TERM; java @/app/jvm.options -XX:SharedArchiveFile=/app/worker.jsa -jar /app/worker.jar & wait"]}' ;;
+            op='{"op": "add", "path": "/spec/template/spec/containers/0/command", "value": ["sh", "-c", "trap \"\" TERM; java @/app/jvm.options -XX:SharedArchiveFile=/app/worker.jsa -jar /app/worker.jar & wait"]}' ;;
     esac
     cat > "${RUN}/break/kustomization.yaml" <<EOF
 resources: [dockercoins.yaml]
 patches:
   - target: ${target}
-    patch: '[${op}]'
+    patch: |-
+      [${op}]
 EOF
     kubectl kustomize "${RUN}/break" > "${RUN}/break/broken.yaml" || exit 1
     manifest="${RUN}/break/broken.yaml"
