@@ -479,7 +479,7 @@ redis_cli() { kc exec deploy/redis -- redis-cli "$@" | tr -d '\r'; }
 worker_pods() { kc get pods -l app=worker --field-selector=status.phase=Running -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}'; }
 follow_logs() { # pod...: stream each pod's log to ${LOGS}/<pod>.log until its container stops
     local pod
-    for pod in "$@"; do kc logs -f "${pod}" > "${LOGS}/${pod}.log" 2>&1 & disown; done
+    for pod in "$@"; do kc logs -f --request-timeout=0 "${pod}" > "${LOGS}/${pod}.log" 2>&1 & disown; done
 }
 rollout() { # deployment: rollout status within 180 s; on failure, what the pod's events say
     if kc rollout status "deploy/$1" --timeout=120s >/dev/null; then return 0; fi
