@@ -207,9 +207,8 @@ class ManifestsTest {
             assertEquals(String.valueOf(Contract.PORT), env.get("PORT"), name);
             Contract.assertRunsWith(rendering.name(), name.replace("-canary", ""), env,
                 target -> rendering.get(Service.class, target).getSpec().getPorts().get(0).getPort());
-            // The sleep action (Kubernetes >= 1.30) needs no sleep binary in the image.
-            long preStop = container.getLifecycle() == null ? 0
-                : container.getLifecycle().getPreStop().getSleep().getSeconds();
+            // An exec of the image's sleep, not the sleep action (1.29+): the cluster test runs the pods on 1.20.
+            long preStop = container.getLifecycle() == null ? 0 : preStopSleepSeconds(name, container);
             boolean behindAService = rendering.all(Service.class).stream().anyMatch(s -> Rendering.matches(
                 s.getSpec().getSelector(), rendering.pod(name).getMetadata().getLabels()));
             assertEquals(behindAService, preStop > 0, name + (behindAService
@@ -245,6 +244,15 @@ class ManifestsTest {
         if (rendering.components().contains("redis-auth")) {
             assertRedisPassword(rendering);
         }
+    }
+
+    private static long preStopSleepSeconds(String name, Container container) {
+        ExecAction exec = container.getLifecycle().getPreStop().getExec();
+        assertNotNull(exec, name + ": preStop is an exec of sleep");
+        List<String> command = exec.getCommand();
+        assertEquals(2, command.size(), name + ": preStop " + command);
+        assertEquals("sleep", command.get(0), name + ": preStop " + command);
+        return Long.parseLong(command.get(1));
     }
 
     private static void assertHttpProbe(Rendering rendering, String name, Probe probe, String path) {
