@@ -119,9 +119,21 @@ public final class ChildProcess implements AutoCloseable {
         return String.join("\n", lines());
     }
 
+    /**
+     * Stops the process as docker stop does: SIGTERM, then SIGKILL after 15 s. Not SIGKILL at once: a launcher killed
+     * so never stops its embedded redis-server, which then outlives the test run.
+     */
     @Override
     public void close() throws IOException {
-        process.destroyForcibly();
+        process.destroy();
+        try {
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
         Files.deleteIfExists(outputFile);
     }
 }
