@@ -951,7 +951,7 @@ EOF
         local out
         if out=$(kn apply -f "${dir}/job.yaml" 2>&1); then return 0; fi
         if grep -q podFailurePolicy <<< "${out}"; then
-            echo "NOT ON 1.20: Job podFailurePolicy (Kubernetes 1.26+): kubectl's validation refuses it ($(head -1 <<< "${out}" | cut -c1-160));"
+            echo "NOT ON 1.20: Job podFailurePolicy (Kubernetes 1.26+): kubectl's validation refuses it ($(grep -o 'unknown field "[^"]*"' <<< "${out}" | head -1));"
             echo "  applied with --validate=false instead: the API server drops the field, so a bad coin (exit 1) is retried up to backoffLimit"
             kn apply --validate=false -f "${dir}/job.yaml" >/dev/null
         else
