@@ -793,14 +793,15 @@ concepts_up() { # the miner in ${CONCEPTS}, once; then NS and NODE_PORT (json, s
     NS=${CONCEPTS}
     if [ ! -f "${RUN}/concepts/kustomization.yaml" ]; then
         say "namespace ${CONCEPTS}: the base with the components to check"
-        local dir="${RUN}/concepts" components="" deployment ok=0
+        local dir="${RUN}/concepts" components="" names="" deployment ok=0
         mkdir -p "${dir}"
         if wants config; then
             # A copy, so that its worker.env can be edited as a learner edits theirs.
-            cp -r "${REPO}/manifests/components/config" "${dir}/config" && components=config
+            cp -r "${REPO}/manifests/components/config" "${dir}/config" && components=config && names=config
         fi
         if wants persistent-redis; then
             components="${components:+${components}, }$(relative "${dir}" "${REPO}/manifests/components/persistent-redis")"
+            names="${names:+${names}, }persistent-redis"
             # What the claim data-redis-0 binds: 1 GiB on a folder of this run (the teardown removes it). hostPath
             # ignores the pod's fsGroup, so the folder is open to Redis's user 999.
             mkdir -p "${RUN}/redis-volume" && chmod 0777 "${RUN}/redis-volume"
@@ -819,7 +820,7 @@ EOF
         printf 'resources: [%s]\ncomponents: [%s]\n' "$(relative "${dir}" "${REPO}/manifests/base")" "${components}" \
             | kustomization_in "${dir}" "${CONCEPTS}"
         new_namespace "${CONCEPTS}"
-        check "kubectl apply -k: the base with components [${components}] in namespace ${CONCEPTS}" apply_k "${dir}"
+        check "kubectl apply -k: the base with components [${names}] in namespace ${CONCEPTS}" apply_k "${dir}"
         for deployment in rng hasher worker webui; do rollout "${deployment}" "${CONCEPTS}" || ok=1; done
         if [ "${concepts_redis}" = pod/redis-0 ]; then
             kn rollout status statefulset/redis --timeout=120s >/dev/null || ok=1
