@@ -954,7 +954,10 @@ EOF
     nredis hset wallet 0forged xyz >/dev/null
     kn delete job audit --wait=true --timeout=60s >/dev/null
     apply_job > /dev/null
-    first_pod() { kn get pods -l job-name=audit --sort-by=.metadata.creationTimestamp -o jsonpath='{.items[0].metadata.name}'; }
+    # The deleted Job's pods may still be terminating, under the same job-name label: this Job's own are
+    # picked by its uid.
+    job_uid=$(kn get job audit -o jsonpath='{.metadata.uid}')
+    first_pod() { kn get pods -l "controller-uid=${job_uid}" --sort-by=.metadata.creationTimestamp -o jsonpath='{.items[0].metadata.name}'; }
     exit_code() { kn get pod "$(first_pod)" -o jsonpath='{.status.containerStatuses[0].state.terminated.exitCode}'; }
     ended() { [ -n "$(exit_code)" ]; }
     wait_for 120 "the first audit pod ended" ended
