@@ -287,7 +287,7 @@ class WorkerTest {
         double countedBeforeFreeze = hashesCounted(worker);
         // Frozen for at least two Redis timeouts, so that a report is sent again while its first copy waits;
         // then the outcome is waited for rather than assumed, so that a slow machine passes too.
-        Thread.sleep(HashCounter.REDIS_TIMEOUT_MS * 2L + 500);
+        Thread.sleep(Reporter.REDIS_TIMEOUT_MS * 2L + 500);
         eventually(Duration.ofSeconds(30), "mining on while Redis is frozen, and timed-out reports retried",
             () -> hashesCounted(worker) > countedBeforeFreeze && redisErrors(worker) >= 2);
         localRedis.thaw();
@@ -349,7 +349,7 @@ class WorkerTest {
     @Test
     void workerSeenIsStampedWithRedisClockWhateverTheWorkersClock() throws Exception {
         String script;
-        try (var in = HashCounter.class.getResourceAsStream("report.lua")) {
+        try (var in = Reporter.class.getResourceAsStream("report.lua")) {
             script = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
         Response applied = redis(Request.cmd(Command.EVAL).arg(script).arg(6)
@@ -488,16 +488,18 @@ class WorkerTest {
     @Test
     void coinsBeyondOneReportGoWithoutWaitingForTheNextInterval(Vertx vertx) throws Exception {
         int reportMs = 3000;
-        int held = 4 * HashCounter.COINS_PER_REPORT;  // at one report per interval: 3 intervals after the first
+        int held = 4 * CoinBuffer.COINS_PER_REPORT;  // at one report per interval: 3 intervals after the first
         WorkerConfig config = new WorkerConfig(URI.create("http://rng"), URI.create("http://hasher"),
             URI.create(localRedis.url()), 0, 1, reportMs, "miner", "test");
         MeterRegistry registry = new SimpleMeterRegistry();
-        HashCounter counter = new HashCounter(vertx, redis, config, new Outage("redis", registry), registry);
+        CoinBuffer coins = new CoinBuffer(registry);
+        Reporter reporter = new Reporter(vertx, redis, coins, config, registry);
         vertx.getOrCreateContext().runOnContext(onLoop -> {
             for (int i = 0; i < held; i++) {
-                counter.count(String.format("0%063x", i), Buffer.buffer(new byte[32]));
+                coins.keep(String.format("0%063x", i), Buffer.buffer(new byte[32]));
+                coins.countHash();
             }
-            counter.start();
+            reporter.start();
         });
         eventually(Duration.ofSeconds(30), "the first report", () -> walletSize() > 0);
         long first = System.nanoTime();
