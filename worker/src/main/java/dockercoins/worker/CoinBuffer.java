@@ -3,6 +3,7 @@ package dockercoins.worker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.buffer.Buffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The coin buffer: the hashes counted and the coins found that Redis has not acknowledged yet, in the order found,
@@ -38,6 +40,7 @@ final class CoinBuffer {
 
     private final Counter hashes;
     private final Counter coinsFound;
+    private final Timer loopDuration;
     private final ArrayDeque<Coin> coins = new ArrayDeque<>();
     /** Counted, not yet acknowledged by Redis; includes the report being sent. */
     private volatile long unreported;
@@ -54,6 +57,9 @@ final class CoinBuffer {
         this.coinsFound = Counter.builder("dockercoins.worker.coins")
             .description("Coins found: hashes starting with 0")
             .register(registry);
+        this.loopDuration = Timer.builder("dockercoins.worker.loop.duration")
+            .description("One full mining loop: the sleep, rng and hasher")
+            .register(registry);
         Gauge.builder("dockercoins.worker.unreported.hashes", this, buffer -> buffer.unreported)
             .description("Hashes counted but not yet acknowledged by Redis")
             .strongReference(true)
@@ -69,8 +75,9 @@ final class CoinBuffer {
         }
     }
 
-    /** One more hash done. After {@link #seal} nothing is counted: it could not be reported. */
-    void countHash() {
+    /** One more hash, by a loop that took {@code loopNanos}; none counts after {@link #seal}: it could not go out. */
+    void countHash(long loopNanos) {
+        loopDuration.record(loopNanos, TimeUnit.NANOSECONDS);
         if (!sealed) {
             unreported++;
             hashes.increment();

@@ -13,6 +13,7 @@ import io.vertx.core.http.RequestOptions;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -26,34 +27,37 @@ final class RngAndHasher {
     /** No answer within this long and the call is abandoned: rng and hasher answer in about 0.1 s. */
     static final int REQUEST_TIMEOUT_MS = 5000;
     /**
-     * How long a connection to rng or hasher is reused. kube-proxy picks a pod per connection and never moves one
-     * that is open, so this bounds how long a pod that left the Service (deleted, not ready, a DaemonSet's pod moved
-     * off the label) still gets this worker's requests, and how soon a scaled-up rng gets its share. What it costs
-     * at full speed: BENCHMARKS.md.
+     * How long a connection to rng or hasher is reused: from 3 to 5 s, drawn for each connection. kube-proxy picks a
+     * pod per connection and never moves one that is open, so this bounds how long a pod that left the Service
+     * (deleted, not ready, a DaemonSet's pod moved off the label) still gets this worker's requests, and how soon a
+     * scaled-up rng gets its share. Not shorter: each loop keeps its own connections, and renewed every second, 1,000
+     * loops at the workshop's delays opened a connection for every third request and lost 16 to 59 % of their
+     * throughput (BENCHMARKS.md, "Connection renewal"). Drawn, so that the connections that loops opened together
+     * are not all renewed together either.
      */
-    private static final long CONNECTION_LIFETIME_NS = TimeUnit.MILLISECONDS.toNanos(1000);
+    static final long SHORTEST_LIFETIME_MS = 3000;
+    static final long LONGEST_LIFETIME_MS = 5000;
 
     /** Vert.x's core client, not its WebClient, whose layers cost 16 % of the worker's CPU (BENCHMARKS.md). */
     private final HttpClient http;
-    /** When each open connection to rng or hasher was opened, so that it is closed past its lifetime. */
-    private final Map<HttpConnection, Long> openedAtNanos = new ConcurrentHashMap<>();
+    /** When each open connection to rng or hasher is past its lifetime, so that it is closed then. */
+    private final Map<HttpConnection, Long> endOfLifeNanos = new ConcurrentHashMap<>();
     /** Built once (parsing a URL for every call costs), never changed: every loop shares them. */
     private final RequestOptions randomBytesCall;
     private final RequestOptions hashCall;
 
     RngAndHasher(Vertx vertx, WorkerConfig config) {
-        // Keep-alive connections, one per loop to each of rng and hasher, so no loop waits for another. They are
-        // renewed: kube-proxy picks a pod per connection, so a connection kept for ever would tie this worker to one
-        // rng pod, leave the pods added by `kubectl scale deploy/rng` idle, and keep feeding a pod that has left the
-        // Service. The pool's own maxLifetime is not enough: its cleaner closes only idle connections, and at full
-        // speed a connection is never idle when it looks. So the first request on a connection past its lifetime
+        // Keep-alive connections, one per loop to each of rng and hasher, so no loop waits for another, renewed after
+        // their lifetime. The pool's own maxLifetime is not enough: its cleaner closes only idle connections, and at
+        // full speed a connection is never idle when it looks. So the first request on a connection past its lifetime
         // says "Connection: close": answered, then closed, never reused, and no request fails for it.
         this.http = vertx.httpClientBuilder()
             .with(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(CONNECT_TIMEOUT_MS))
             .with(new PoolOptions().setHttp1MaxSize(config.concurrency()))
             .withConnectHandler(connection -> {
-                openedAtNanos.put(connection, System.nanoTime());
-                connection.closeHandler(closed -> openedAtNanos.remove(connection));
+                long lifetimeMs = ThreadLocalRandom.current().nextLong(SHORTEST_LIFETIME_MS, LONGEST_LIFETIME_MS + 1);
+                endOfLifeNanos.put(connection, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(lifetimeMs));
+                connection.closeHandler(closed -> endOfLifeNanos.remove(connection));
             })
             .build();
         this.randomBytesCall = call(HttpMethod.GET, config.randomBytesUrl());
@@ -97,8 +101,8 @@ final class RngAndHasher {
     private <T> Future<T> exchange(RequestOptions call, Buffer body, String expected, Function<Buffer, T> read) {
         return http.request(call)
             .compose(request -> {
-                Long openedAt = openedAtNanos.get(request.connection());
-                if (openedAt != null && System.nanoTime() - openedAt > CONNECTION_LIFETIME_NS) {
+                Long endOfLife = endOfLifeNanos.get(request.connection());
+                if (endOfLife != null && System.nanoTime() - endOfLife > 0) {
                     request.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
                 }
                 return body == null ? request.send() : request.send(body);

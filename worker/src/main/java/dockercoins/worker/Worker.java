@@ -4,7 +4,6 @@ import dockercoins.shared.Env;
 import dockercoins.shared.RedisUrl;
 import dockercoins.shared.Service;
 import dockercoins.shared.ServiceHttp;
-import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -16,9 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,10 +43,8 @@ public final class Worker extends VerticleBase {
     private RetrySchedule hasherRetries;
     private CoinBuffer coins;
     private Reporter reporter;
-    private Timer loopDuration;
     private final List<Future<Void>> loops = new ArrayList<>();
-    /** Loops sleeping before their next turn: woken on stop. */
-    private final Set<io.vertx.core.Timer> sleeping = new HashSet<>();
+    private Pauses pauses;
     private boolean stopping;
     /** When a loop last got anywhere: finished a turn, failed one, or held off for Redis. Read by /healthz. */
     private volatile long progressedAtNanos = System.nanoTime();
@@ -78,11 +73,9 @@ public final class Worker extends VerticleBase {
         rngAndHasher = new RngAndHasher(vertx, config);
         rngRetries = new RetrySchedule("rng", "GET " + config.randomBytesUrl(), http.registry());
         hasherRetries = new RetrySchedule("hasher", "POST " + config.hashUrl(), http.registry());
+        pauses = new Pauses(vertx);
         coins = new CoinBuffer(http.registry());
         reporter = new Reporter(vertx, redis, coins, config, http.registry());
-        loopDuration = Timer.builder("dockercoins.worker.loop.duration")
-            .description("One full mining loop: the sleep, rng and hasher")
-            .register(http.registry());
         Router router = http.router(vertx);
         // Before the shared /healthz (which says only that the process answers): a worker whose loops are stuck
         // answers too, and only a restart helps it.
@@ -100,7 +93,7 @@ public final class Worker extends VerticleBase {
     /** The one place that decides a loop's next turn: after {@code pauseMs}, unless the worker is stopping. */
     private void nextTurn(Promise<Void> ended, long pauseMs) {
         long began = System.nanoTime();
-        pause(pauseMs).onComplete(paused -> {
+        pauses.of(pauseMs).onComplete(paused -> {
             progressedAtNanos = System.nanoTime();
             if (stopping) {
                 ended.complete();
@@ -123,29 +116,13 @@ public final class Worker extends VerticleBase {
                     if (hex.startsWith("0")) {
                         coins.keep(hex, bytes);  // a coin
                     }
-                    coins.countHash();
+                    coins.countHash(System.nanoTime() - began);
                     rngRetries.succeeded();
                     hasherRetries.succeeded();
-                    loopDuration.record(System.nanoTime() - began, TimeUnit.NANOSECONDS);
                     return (long) config.delayMs();
                 })
                 .otherwise(hasherRetries::delayAfter))
             .otherwise(rngRetries::delayAfter);
-    }
-
-    /**
-     * Completes after {@code ms}, or at once when the worker stops. 0 is not a timer, which takes 1 ms at least: that
-     * capped 32 loops at about 19,000 hashes/s (BENCHMARKS.md); queued, not called, so the stack never grows.
-     */
-    private Future<Void> pause(long ms) {
-        if (ms == 0) {
-            Promise<Void> now = Promise.promise();
-            vertx.runOnContext(now::complete);
-            return now.future();
-        }
-        io.vertx.core.Timer timer = vertx.timer(ms, TimeUnit.MILLISECONDS);
-        sleeping.add(timer);
-        return timer.andThen(fired -> sleeping.remove(timer));
     }
 
     /**
@@ -176,7 +153,7 @@ public final class Worker extends VerticleBase {
     /** No loop starts another turn; completes once the turns in flight are done, or after {@code grace}. */
     private Future<Void> stopMining(Duration grace) {
         stopping = true;
-        List.copyOf(sleeping).forEach(io.vertx.core.Timer::cancel);
+        pauses.cutShort();
         return Future.join(loops).<Void>mapEmpty()
             .timeout(grace.toMillis(), TimeUnit.MILLISECONDS)
             .recover(late -> {
