@@ -114,6 +114,7 @@ final class CoinBuffer {
                 oldest.add(coin);
             }
             pending = new Report(++reportsMade, unreported, List.copyOf(oldest));
+            LOG.info("{} units of work done, updating hash counter", pending.hashes());  // as the original logs it
         }
         return pending;
     }

@@ -114,7 +114,6 @@ final class Reporter {
     /** Sends the buffer's report; answers how long to wait before the next one, or before retrying this one. */
     private Future<Long> report() {
         Report report = buffer.report();
-        LOG.info("{} units of work done, updating hash counter", report.hashes());
         return apply(report)
             .timeout(REDIS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
             .map(replies -> {

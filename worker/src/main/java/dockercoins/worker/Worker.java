@@ -19,12 +19,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * worker: mines DockerCoins, as the original's worker: WORKER_CONCURRENCY loops, each doing {@code work_once()} for
- * ever: sleep, get 32 random bytes from rng, have hasher hash them, keep a coin when the hex digest starts with 0,
- * count the hash. Counted hashes and coins reach Redis in reports. Its own HTTP serves only /metrics, /healthz and
- * /readyz. The rest: RngAndHasher (the HTTP calls, their timeouts and connection lifetime), CoinBuffer (what is
- * counted and not yet in Redis), Reporter (the reports, applied once each by report.lua), RetrySchedule (the backoff
- * after a failure, and its log lines), WorkerConfig (the environment), WalletAudit ({@code worker.jar audit}).
+ * worker: mines DockerCoins as the original's worker does: WORKER_CONCURRENCY loops, each doing {@code work_once()}
+ * for ever: sleep, get 32 random bytes from rng, have hasher hash them, keep a coin when the hex digest starts with 0,
+ * count the hash; the counts and coins go to Redis every WORKER_REPORT_MS. Its own HTTP serves only /metrics, /healthz
+ * and /readyz. This file is the loop; the rest lives in RngAndHasher (the HTTP calls: timeouts, answers checked,
+ * connection lifetime), CoinBuffer (what is counted and not yet in Redis), Reporter (the reports, each applied once by
+ * report.lua), RetrySchedule (the backoff after a failure, and its log lines), Pauses (the sleeps, cut short on stop),
+ * WorkerConfig (the environment) and WalletAudit ({@code worker.jar audit}).
  */
 public final class Worker extends VerticleBase {
 
