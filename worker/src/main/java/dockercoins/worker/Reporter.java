@@ -95,7 +95,7 @@ final class Reporter {
         if (flushed.future().isComplete()) {
             return;  // all reported, or the stop's grace is over
         }
-        // Not a timer of 0 ms, which takes 1 ms at least: a stop should not wait for it.
+        // "At once" is 1 ms: a Vert.x timer takes 1 ms at least.
         timer = vertx.setTimer(Math.max(1, delayMs), fired -> {
             timer = -1;
             report().onSuccess(this::reportIn);
