@@ -27,16 +27,29 @@ final class RngAndHasher {
     /** No answer within this long and the call is abandoned: rng and hasher answer in about 0.1 s. */
     static final int REQUEST_TIMEOUT_MS = 5000;
     /**
-     * How long a connection to rng or hasher is reused: from 3 to 5 s, drawn for each connection. kube-proxy picks a
-     * pod per connection and never moves one that is open, so this bounds how long a pod that left the Service
-     * (deleted, not ready, a DaemonSet's pod moved off the label) still gets this worker's requests, and how soon a
-     * scaled-up rng gets its share. Not shorter: each loop keeps its own connections, and renewed every second, 1,000
-     * loops at the workshop's delays opened a connection for every third request and lost 16 to 59 % of their
-     * throughput (BENCHMARKS.md, "Connection renewal"). Drawn, so that the connections that loops opened together
-     * are not all renewed together either.
+     * How long a connection to rng or hasher is reused. kube-proxy picks a pod per connection and never moves one that
+     * is open, so this bounds how long a pod that left the Service (deleted, not ready, a DaemonSet's pod moved off the
+     * label) still gets this worker's requests, and how soon a scaled-up rng gets its share. But each renewal opens a
+     * connection, which cost about 1 ms of CPU in rng, hasher and worker together while they warm up (measured: 10
+     * workers of 100 loops at the workshop's delays, renewing every second, opened 1,200 connections a second and did
+     * half the hashes of workers that never renewed; BENCHMARKS.md). So a worker renews about
+     * {@value #RENEWALS_PER_SECOND} of its connections a second at most: a connection lives at least 3 s, and longer
+     * when the worker has more loops (and so more connections), at most 60 s; then up to two thirds more, drawn for
+     * each connection, so that connections opened together are not renewed together.
      */
     static final long SHORTEST_LIFETIME_MS = 3000;
-    static final long LONGEST_LIFETIME_MS = 5000;
+    static final long LONGEST_LIFETIME_MS = 60_000;
+    static final int RENEWALS_PER_SECOND = 10;
+
+    /** The shortest lifetime of a connection of a worker with {@code loops} loops: its two connections per loop. */
+    static long lifetimeMs(int loops) {
+        return Math.max(SHORTEST_LIFETIME_MS, Math.min(LONGEST_LIFETIME_MS, 2000L * loops / RENEWALS_PER_SECOND));
+    }
+
+    /** The longest a connection of a worker with {@code loops} loops lives: a pod that left gets no request after. */
+    static long longestLifetimeMs(int loops) {
+        return lifetimeMs(loops) * 5 / 3;
+    }
 
     /** Vert.x's core client, not its WebClient, whose layers cost 16 % of the worker's CPU (BENCHMARKS.md). */
     private final HttpClient http;
@@ -51,11 +64,13 @@ final class RngAndHasher {
         // their lifetime. The pool's own maxLifetime is not enough: its cleaner closes only idle connections, and at
         // full speed a connection is never idle when it looks. So the first request on a connection past its lifetime
         // says "Connection: close": answered, then closed, never reused, and no request fails for it.
+        long shortestMs = lifetimeMs(config.concurrency());
+        long longestMs = longestLifetimeMs(config.concurrency());
         this.http = vertx.httpClientBuilder()
             .with(new HttpClientOptions().setKeepAlive(true).setConnectTimeout(CONNECT_TIMEOUT_MS))
             .with(new PoolOptions().setHttp1MaxSize(config.concurrency()))
             .withConnectHandler(connection -> {
-                long lifetimeMs = ThreadLocalRandom.current().nextLong(SHORTEST_LIFETIME_MS, LONGEST_LIFETIME_MS + 1);
+                long lifetimeMs = ThreadLocalRandom.current().nextLong(shortestMs, longestMs + 1);
                 endOfLifeNanos.put(connection, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(lifetimeMs));
                 connection.closeHandler(closed -> endOfLifeNanos.remove(connection));
             })

@@ -183,7 +183,7 @@ class WorkerTest {
 
             rngService.removeBackend(leavingPort);
             // The longest connection lifetime, and a turn in flight.
-            long boundMs = RngAndHasher.LONGEST_LIFETIME_MS + 500;
+            long boundMs = RngAndHasher.longestLifetimeMs(Integer.parseInt(FAST.get("WORKER_CONCURRENCY"))) + 500;
             Thread.sleep(boundMs);
             double servedAfterLeaving = count(leaving, "dockercoins.rng.bytes");
             double stayingBefore = count(staying, "dockercoins.rng.bytes");
