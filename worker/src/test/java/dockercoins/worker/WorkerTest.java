@@ -199,7 +199,7 @@ class WorkerTest {
     /**
      * Renewing connections has a cost. A loop waiting 0.1 s for rng makes at most 10 requests a second, so a connection
      * renewed every second carried at most 11 or 12, and 1,000 loops at the workshop's delays lost much of their
-     * throughput to opening connections (BENCHMARKS.md). Each connection must carry seconds of requests.
+     * throughput to opening connections (worker/README.md). Each connection must carry seconds of requests.
      */
     @Test
     void eachConnectionToRngCarriesSecondsOfRequests(Vertx vertx) throws Exception {
