@@ -20,6 +20,7 @@ final class RoundRobinProxy implements AutoCloseable {
 
     private final List<Integer> backendPorts = new CopyOnWriteArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
+    private final AtomicInteger connections = new AtomicInteger();
     private final NetClient client;
     private final NetServer server;
 
@@ -34,6 +35,11 @@ final class RoundRobinProxy implements AutoCloseable {
         return server.actualPort();
     }
 
+    /** Connections accepted so far. */
+    int connections() {
+        return connections.get();
+    }
+
     void addBackend(int port) {
         backendPorts.add(port);
     }
@@ -45,6 +51,7 @@ final class RoundRobinProxy implements AutoCloseable {
 
     private void forward(NetSocket inbound) {
         inbound.pause();  // until the backend is connected: nothing the client sends may be lost
+        connections.incrementAndGet();
         int backend = backendPorts.get(Math.floorMod(next.getAndIncrement(), backendPorts.size()));
         client.connect(backend, "127.0.0.1").onComplete(connected -> {
             if (connected.failed()) {
