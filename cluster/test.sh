@@ -42,25 +42,7 @@ SYSCTLS="kernel.panic kernel.panic_on_oops vm.overcommit_memory vm.panic_on_oom 
 # Folders the kubelet, containerd and CNI make outside ${RUN}: removed if they were not there before.
 MACHINE_DIRS="/var/lib/kubelet /var/log/pods /var/log/containers /var/lib/cni /run/containerd /var/lib/dockershim
     /etc/kubernetes"
-passed=0
-failed=0
-started=$(date +%s)
-
-say() { printf '\n=== %s (%s s so far)\n' "$*" "$(( $(date +%s) - started ))"; }
-loud() { printf '\n!!! %s !!!\n' "$*"; }
-pass() { passed=$((passed + 1)); printf 'PASS %s\n' "$*"; }
-fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$*"; }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
-wait_for() { # seconds description command...
-    local seconds=$1 what=$2; shift 2
-    local deadline=$(( $(date +%s) + seconds ))
-    until "$@" >/dev/null 2>&1; do
-        [ "$(date +%s)" -lt "${deadline}" ] || { echo "not within ${seconds} s: ${what}"; return 1; }
-        sleep 1
-    done
-}
-at_least() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
-between() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
+. containers/checks.sh
 
 wanted=" ${*:-${ALL_CHECKS}} "
 for name in ${wanted}; do
@@ -578,7 +560,7 @@ if wants speed; then
     first=$(hashes); sleep 2; second=$(hashes)
     check "/json's hashes grow (${first:-?} then ${second:-?})" test "${second:-0}" -gt "${first:-0}"
     one=$(speed 10)
-    check "one worker mines about 3 hashes/s (${one})" between "${one}" 2.4 4.0
+    check "one worker mines about 3 hashes/s (${one})" between 2.4 "${one}" 4.0
 fi
 
 # ---------------------------------------------------------------------------------------------------------
@@ -649,7 +631,7 @@ if wants bottleneck; then
     check "10 workers on the dashboard" scale_workers 10
     sleep 10
     plateau=$(speed 20)
-    check "10 workers stall near 10 hashes/s, not the 33 of an unlimited rng (${plateau})" between "${plateau}" 6 12.5
+    check "10 workers stall near 10 hashes/s, not the 33 of an unlimited rng (${plateau})" between 6 "${plateau}" 12.5
     rng_ip=$(kc get svc rng -o jsonpath='{.spec.clusterIP}'); hasher_ip=$(kc get svc hasher -o jsonpath='{.spec.clusterIP}')
     rng_ms=$(curl -s -o /dev/null -I --max-time 10 -w '%{time_total}' "http://${rng_ip}/" | awk '{ printf "%d", $1 * 1000 }')
     hasher_ms=$(curl -s -o /dev/null -I --max-time 10 -w '%{time_total}' "http://${hasher_ip}/" | awk '{ printf "%d", $1 * 1000 }')

@@ -11,15 +11,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export COMPOSE_PROJECT_NAME=dockercoins-test
 WORK="$(mktemp -d)"
-passed=0
-failed=0
-started=$(date +%s)
-
-say() { printf '\n=== %s\n' "$*"; }
-loud() { printf '\n!!! %s !!!\n' "$*"; }
-pass() { passed=$((passed + 1)); printf 'PASS %s\n' "$*"; }
-fail() { failed=$((failed + 1)); printf 'FAIL %s\n' "$*"; }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+. containers/checks.sh
+say() { printf '\n=== %s\n' "$*"; }   # this test's headings say the time themselves
 
 # ---- the engine ----
 . containers/engine.sh
@@ -146,7 +139,6 @@ json() { curl -fsS --max-time 5 "http://127.0.0.1:8000/json"; }
 # A top-level number of /json: the arrays (per-worker figures, whose "hashes" are each a worker's own) and
 # objects inside it are taken out first, so `field hashes` is the total.
 field() { sed -e ':a' -e 's/\[[^][]*\]//g; s/{\([^{}]*\){[^{}]*}/{\1/g; ta' | grep -o "\"$1\":[0-9.]*" | head -1 | cut -d: -f2; }
-number() { [[ "$1" =~ ^[0-9]+([.][0-9]+)?$ ]]; }
 hashes() { compose exec -T redis redis-cli get hashes | tr -d '\r'; }
 healthy() { # service...
     local all=0
@@ -157,22 +149,12 @@ healthy() { # service...
     done
     return "${all}"
 }
-wait_for() { # seconds description command...
-    local seconds=$1 what=$2; shift 2
-    local deadline=$(( $(date +%s) + seconds ))
-    until "$@" >/dev/null 2>&1; do
-        [ "$(date +%s)" -lt "${deadline}" ] || { echo "not within ${seconds} s: ${what}"; return 1; }
-        sleep 1
-    done
-}
 speed() { # hashes/s over a window, from Redis, one decimal; nothing when Redis cannot be read
     local window=$1 before after
     before=$(hashes); sleep "${window}"; after=$(hashes)
     number "${before}" && number "${after}" || return 0
     awk -v d=$(( after - before )) -v w="${window}" 'BEGIN { printf "%.1f", d / w }'
 }
-at_least() { number "$1" && number "$2" && awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
-between() { at_least "$2" "$1" && at_least "$3" "$2"; } # low x high
 
 # ---- the miner ----
 say "compose up ($(( $(date +%s) - started )) s so far)"

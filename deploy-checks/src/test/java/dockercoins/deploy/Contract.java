@@ -18,7 +18,7 @@ import java.util.function.ToIntFunction;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The promises of README ("Services", "Configuration", "Container images") that the deployment files keep,
+ * The promises of docs/http.md, docs/configuration.md and docs/containers.md that the deployment files keep,
  * written down once for the tests, and the services started in-process with a deployment's environment, to ask
  * the code what it reads and serves.
  */

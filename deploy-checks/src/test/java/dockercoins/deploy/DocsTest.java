@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -17,13 +18,17 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-/** The docs say what the files do: nothing they point to is missing, and compose.yaml is described as it is. */
+/**
+ * The docs say what the files do: nothing they point to is missing, every section a link names is there, README
+ * leads to every page of docs/, and compose.yaml is described as it is.
+ */
 class DocsTest {
 
-    private static final List<String> DOCS = List.of("README.md", "BENCHMARKS.md", "docs/workshop.md",
-        "webui/README.md", "worker/README.md");
+    private static final List<String> DOCS = docs();
     /** A Markdown link's target, without its #anchor; URLs and pure anchors left out. */
     private static final Pattern LINK = Pattern.compile("\\]\\((?!https?:|#|mailto:)([^)#\\s]+)");
+    /** A Markdown link to a section: the file (empty for the same file) and the anchor. */
+    private static final Pattern SECTION_LINK = Pattern.compile("\\]\\((?!https?:|mailto:)([^)#\\s]*)#([^)\\s]+)\\)");
     /** A path in backquotes, e.g. `containers/run-java.sh`; placeholders and globs left out. */
     private static final Pattern QUOTED_PATH = Pattern.compile("`([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+/?)`");
     /** A project document named in any text file, e.g. BENCHMARKS.md. */
@@ -56,6 +61,31 @@ class DocsTest {
             }
         }
         assertEquals(List.of(), missing);
+    }
+
+    @Test
+    void everySectionTheDocsLinkToExists() {
+        List<String> missing = new ArrayList<>();
+        for (String doc : DOCS) {
+            Path folder = Repo.path(doc).getParent();
+            for (Matcher link = SECTION_LINK.matcher(Repo.read(doc)); link.find(); ) {
+                Path target = link.group(1).isEmpty() ? Repo.path(doc) : folder.resolve(link.group(1)).normalize();
+                String relative = Repo.path("").relativize(target).toString();
+                if (relative.endsWith(".md") && Files.isRegularFile(target)
+                    && !anchors(Repo.read(relative)).contains(link.group(2))) {
+                    missing.add(doc + " links to " + link.group(1) + "#" + link.group(2));
+                }
+            }
+        }
+        assertEquals(List.of(), missing);
+    }
+
+    @Test
+    void readmeLeadsToEveryDocsPage() {
+        String readme = Repo.read("README.md");
+        List<String> unlinked = DOCS.stream().filter(doc -> doc.startsWith("docs/"))
+            .filter(doc -> !readme.contains("](" + doc + ")")).toList();
+        assertEquals(List.of(), unlinked, "docs pages README does not link to");
     }
 
     @Test
@@ -102,5 +132,36 @@ class DocsTest {
                 doc + " says compose.yaml has a top-level name:");
             assertFalse(text.contains("You need Docker with Compose v2"), doc + " says Compose v2 is needed");
         }
+    }
+
+    /** README, BENCHMARKS, every page of docs/ and the modules' own READMEs. */
+    private static List<String> docs() {
+        List<String> docs = new ArrayList<>(
+            List.of("README.md", "BENCHMARKS.md", "webui/README.md", "worker/README.md"));
+        try (Stream<Path> pages = Files.list(Repo.path("docs"))) {
+            pages.map(page -> "docs/" + page.getFileName()).filter(page -> page.endsWith(".md")).sorted()
+                .forEach(docs::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return List.copyOf(docs);
+    }
+
+    /**
+     * The anchors GitHub gives a page's headings (not a shell comment in a code block): lower case, punctuation
+     * dropped, spaces as hyphens.
+     */
+    private static Set<String> anchors(String markdown) {
+        Set<String> anchors = new TreeSet<>();
+        boolean inCode = false;
+        for (String line : markdown.split("\n")) {
+            if (line.startsWith("```")) {
+                inCode = !inCode;
+            } else if (!inCode && line.matches("#{1,6} .*")) {
+                anchors.add(line.replaceFirst("#+ ", "").strip().toLowerCase(Locale.ROOT)
+                    .replaceAll("[^\\p{L}\\p{N} _-]", "").replace(' ', '-'));
+            }
+        }
+        return anchors;
     }
 }
