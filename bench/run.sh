@@ -198,7 +198,6 @@ fi
 CANDIDATES=${CANDIDATES:-"shipped: JRE 25, AOT cache|+jre25 @jvm.options +aot
 JRE 25, AOT cache, compact object headers|+jre25 @jvm.options -XX:+UseCompactObjectHeaders +aot
 JRE 25, AOT cache, the default JIT thresholds|+jre25 @jvm.options -XX:CompileThresholdScaling=1 +aot
-JRE 25, class archive (CDS) instead|+jre25 @jvm.options +cds
 JRE 25, no cache|+jre25 @jvm.options
 previous: JRE 17, class archive (CDS)|@jvm.options +cds
 JVM defaults (JRE 25)|+jre25"}
