@@ -6,16 +6,17 @@
 #   bench/run.sh services   rng/hasher under wrk, memory, start-up
 #   bench/run.sh miner      scaling at workshop delays, peak pipeline throughput
 #   bench/run.sh workshop   RNG_CONCURRENCY=1 (the original's bottleneck) against the default
-#   bench/run.sh shipped    every service its own process, like pods: the images' flags against the
-#                           previous ones and other candidates, and the limit (bench/Limit.java);
-#                           about 17 minutes
+#   bench/run.sh shipped    every service its own process, like pods: the images' JRE 25 with its AOT
+#                           cache against the previous JRE 17 with its class archive and other
+#                           candidates, the scale-out case, and the limit (bench/Limit.java); about
+#                           25 minutes; needs Temurin 25 ($JAVA25) besides the JDK 17+ on the PATH
 #   bench/run.sh profile    where the CPU goes: async-profiler on each process at steady state
 #                           (not part of everything)
 # Linux on x86-64 or arm64 (it reads /proc); the Maven repository is wherever Maven's settings put it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
-BASE=19000                                   # ports BASE.. are used; nothing else is touched
+BASE=${BASE:-19000}                          # ports BASE.. are used; nothing else is touched
 DURATION=${DURATION:-15}                     # seconds per measurement window
 tmp=$(mktemp -d)
 pids=()
@@ -52,12 +53,21 @@ wait_ready() { # port timeout_ms -> prints ms waited, or fails
     done
     echo $(( $(ms_now) - start ))
 }
-flags_for() { # flags service -> the java arguments, one per line: @jvm.options is the images' file, and +cds
-    local word   # the service's class archive, made by make_cds_archives (below) as the Dockerfile makes it
-    for word in $1; do
+JAVA17=${JAVA17:-java}                                                 # the local run's JDK (17+)
+JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}           # the images' JRE 25, on the host
+java_for() { # flags -> the java binary: +jre25 is Temurin 25 (the images' runtime), else JDK 17
+    if [[ " $1 " == *" +jre25 "* ]]; then echo "$JAVA25"; else echo "$JAVA17"; fi
+}
+flags_for() { # flags service -> the java arguments, one per line: @jvm.options is the images' file, +cds the
+    local word   # service's class archive (make_cds_archives), +aot its AOT cache (make_aot_caches), both made
+    for word in $1; do   # as the Dockerfile makes them; +jre25 picks the JVM (java_for)
         case $word in
             @jvm.options) echo "@$PWD/jvm.options" ;;
             +cds) echo "-XX:SharedArchiveFile=$tmp/cds-$2.jsa" ;;
+            # AOTMode=on (not in the images' command, where the default, auto, starts without a cache it cannot
+            # use): a figure here is never one of a JVM that quietly ran without its cache.
+            +aot) echo "-XX:AOTCache=$tmp/aot-$2.aot"; echo "-XX:AOTMode=on" ;;
+            +jre25) ;;
             *) echo "$word" ;;
         esac
     done
@@ -65,7 +75,8 @@ flags_for() { # flags service -> the java arguments, one per line: @jvm.options 
 start_pod() { # flags name port env... ; sets $pid: the service as its own process, like a pod
     local flags=$1 name=$2 port=$3; shift 3
     mapfile -t args < <(flags_for "$flags" "$name")
-    env PORT="$port" ACCESS_LOG=false "$@" java "${args[@]}" -jar "$name/target/$name.jar" \
+    # The jar by its absolute path, as the caches were trained with it.
+    env PORT="$port" ACCESS_LOG=false "$@" "$(java_for "$flags")" "${args[@]}" -jar "$PWD/$name/target/$name.jar" \
         > "$tmp/$name-$port.log" 2>&1 &
     pid=$!; pids+=("$pid")
 }
@@ -76,7 +87,7 @@ worker_hashes() { # first-port count -> the hashes counted by that many workers 
     echo "$sum"
 }
 metric() { # port name -> value summed over label sets
-    curl -fs "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2 } END { printf "%.0f", s }'
+    { curl -fs "http://127.0.0.1:$1/metrics" || true; } | awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2 } END { printf "%.0f", s }'
 }
 row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
 
@@ -184,32 +195,68 @@ fi
 
 # ---- As shipped: one process per service, like pods, with the images' flags ----
 # Each candidate is "name|flags" (see flags_for); each runs with $MAX_RAM too. The first is what the images run.
-CANDIDATES=${CANDIDATES:-"shipped|@jvm.options +cds
-shipped without CDS|@jvm.options
-shipped with the default JIT thresholds and Netty's JFR events|@jvm.options -XX:CompileThresholdScaling=1 -Dio.netty.jfr.enabled=true +cds
-shipped with C1 only|@jvm.options -XX:TieredStopAtLevel=1 +cds
-shipped with C2 only|@jvm.options -XX:-TieredCompilation +cds
-previous (1.0.0)|-XX:+UseSerialGC -XX:MaxRAMPercentage=50 -Xms16m -XX:TieredStopAtLevel=1 -Xss512k -XX:+ExitOnOutOfMemoryError -XX:-UsePerfData
-JVM defaults|"}
+CANDIDATES=${CANDIDATES:-"shipped: JRE 25, AOT cache|+jre25 @jvm.options +aot
+JRE 25, AOT cache, compact object headers|+jre25 @jvm.options -XX:+UseCompactObjectHeaders +aot
+JRE 25, AOT cache, the default JIT thresholds|+jre25 @jvm.options -XX:CompileThresholdScaling=1 +aot
+JRE 25, no cache|+jre25 @jvm.options
+previous: JRE 17, class archive (CDS)|@jvm.options +cds
+JVM defaults (JRE 25)|+jre25"}
+# The limit (bench/Limit.java) for these: the flags without any cache.
+LIMIT_CANDIDATES=${LIMIT_CANDIDATES:-"JRE 25, @jvm.options|+jre25 @jvm.options
+JRE 17, @jvm.options|@jvm.options
+JVM defaults (JRE 25)|+jre25"}
 MAX_RAM=-XX:MaxRAM=256m                      # what the manifests' 256 MiB memory limit shows the JVM
 WARM_WINDOW=${WARM_WINDOW:-60}               # seconds of mining sampled per candidate; steady = the last third
-SCALING_WARM_S=${SCALING_WARM_S:-40}         # seconds worker processes mine before the scaling window
+AOT_TRAIN_S=${AOT_TRAIN_S:-30}               # the training run of the AOT caches, as the Dockerfile's
+SCALE_OUT=${SCALE_OUT:-"10 100"}             # worker processes, loops each: the scale-out case
+SCALE_OUT_AT=${SCALE_OUT_AT:-"10 20 40"}     # seconds after the workers' launch: the rate over the 5 s before
 
 stop() { kill "$@" 2>/dev/null || true; wait "$@" 2>/dev/null || true; }
-make_cds_archives() { # flags: each service's class archive, made by the script the Dockerfile runs
+make_cds_archives() { # flags: each service's class archive, made by the script the 1.x Dockerfile ran
     local name
     for name in rng hasher webui worker; do
         rm -f "$tmp/cds-$name.jsa"
         mapfile -t args < <(flags_for "${1/+cds/}" "$name")
-        env PORT=$((BASE + 20)) REDIS_URL=redis://127.0.0.1:1 \
-            containers/archive-classes.sh "$tmp/cds-$name.jsa" "${args[@]}" -jar "$name/target/$name.jar"
+        env PATH="$(dirname "$(java_for "$1")"):$PATH" PORT=$((BASE + 20)) REDIS_URL=redis://127.0.0.1:1 \
+            containers/archive-classes.sh "$tmp/cds-$name.jsa" "${args[@]}" -jar "$PWD/$name/target/$name.jar"
     done
 }
+make_aot_caches() { # flags: each service's AOT cache, made by the script the Dockerfile runs, from the same run
+    mapfile -t args < <(flags_for "${1/+aot/}" none)
+    env JAVA="$(java_for "$1")" AOT_TRAIN_PORT=$((BASE + 60)) containers/aot-cache.sh "$redis_bin" "$AOT_TRAIN_S" \
+        "$tmp/aot-%s.aot" "$PWD/%s/target/%s.jar" "${args[@]}" > "$tmp/aot-cache.log" 2>&1 \
+        || { cat "$tmp/aot-cache.log" >&2; return 1; }
+}
 hashes_now() { worker_hashes $((BASE + 4)) 1; }
+at_ms() { # epoch-ms: sleeps until then
+    sleep "$(awk -v due="$1" -v now="$(ms_now)" 'BEGIN { d = (due - now) / 1000; printf "%.3f", (d > 0 ? d : 0) }')"
+}
 
-pods() { # label flags -> one table row: start-up, warm-up, steady hashes/s, RSS
+scale_out() { # flags -> "r1/r2/..." hashes/s of $SCALE_OUT worker processes at the default delays, over the 5 s
+    local flags=$1 workers loops i all=() start_ms t at=() counts=() out=""   # before each of $SCALE_OUT_AT
+    read -r workers loops <<< "$SCALE_OUT"
+    start_pod "$flags" rng $((BASE + 1)); all+=("$pid")
+    start_pod "$flags" hasher $((BASE + 2)); all+=("$pid")
+    for t in 1 2; do wait_ready $((BASE + t)) 20000 > /dev/null; done
+    start_ms=$(ms_now)
+    for i in $(seq 1 "$workers"); do
+        start_pod "$flags" worker $((BASE + 40 + i)) REDIS_URL=redis://127.0.0.1:$((BASE + 9)) \
+            RNG_URL=http://127.0.0.1:$((BASE + 1)) HASHER_URL=http://127.0.0.1:$((BASE + 2)) WORKER_CONCURRENCY="$loops"
+        all+=("$pid")
+    done
+    for t in $SCALE_OUT_AT; do
+        at_ms $((start_ms + (t - 5) * 1000)); local t0 c0; t0=$(ms_now); c0=$(worker_hashes $((BASE + 41)) "$workers")
+        at_ms $((start_ms + t * 1000)); local t1 c1; t1=$(ms_now); c1=$(worker_hashes $((BASE + 41)) "$workers")
+        out+="${out:+/}$(awk -v n=$((c1 - c0)) -v ms=$((t1 - t0)) 'BEGIN { printf "%.0f", n * 1000 / ms }')"
+    done
+    stop "${all[@]}"
+    echo "$out"
+}
+
+pods() { # label flags -> one table row: start-up, warm-up, steady hashes/s, RSS, scale-out
     local label=$1 flags=$2 name t start_ms times=()
     [[ $flags == *+cds* ]] && make_cds_archives "$flags"
+    [[ $flags == *+aot* ]] && make_aot_caches "$flags"
     for name in rng hasher webui worker; do   # start-up, one at a time: median of 3
         local runs=()
         for t in 1 2 3; do
@@ -241,57 +288,51 @@ pods() { # label flags -> one table row: start-up, warm-up, steady hashes/s, RSS
     wait_ready $((BASE + 4)) 20000 > /dev/null
     local samples=()
     for t in $(seq 1 "$WARM_WINDOW"); do
-        sleep $(awk -v due=$((start_ms + t * 1000)) -v now="$(ms_now)" 'BEGIN { d = (due - now) / 1000; printf "%.3f", (d > 0 ? d : 0) }')
+        at_ms $((start_ms + t * 1000))
         samples+=("$t:$(hashes_now)")
     done
     local after="$(rss_mib $rng)/$(rss_mib $hasher)/$(rss_mib $webui)/$(rss_mib $worker)"
     stop "$rng" "$hasher" "$webui" "$worker"
+    local scaled; scaled=$(scale_out "$flags")
     # Steady: the rate over the last third; warm-up: from launch until a 3 s average first reaches 90 % of it.
     printf '%s\n' "${samples[@]}" | awk -F: -v label="$label" -v startup="${times[*]}" -v idle="$idle" \
-        -v after="$after" -v n="$WARM_WINDOW" '
+        -v after="$after" -v n="$WARM_WINDOW" -v scaled="$scaled" -v linear="$linear" '
         { at[$1] = $2 }
         END {
             from = int(n * 2 / 3); steady = (at[n] - at[from]) / (n - from)
             warm = "> " n " s"
             for (t = 4; t <= n; t++) if ((at[t] - at[t - 3]) / 3 >= 0.9 * steady) { warm = t " s"; break }
             split(startup, s, " ")
-            printf "| %s | %s / %s / %s / %s ms | %s | %.0f | %s MiB | %s MiB |\n", label, s[1], s[2], s[3], s[4],
-                warm, steady, idle, after
+            k = split(scaled, r, "/"); pct = ""
+            for (i = 1; i <= k; i++) pct = pct (i > 1 ? " / " : "") sprintf("%.0f %%", 100 * r[i] / linear)
+            printf "| %s | %s / %s / %s / %s ms | %s | %.0f | %s MiB | %s MiB | %s (%s) |\n", label, s[1], s[2], s[3],
+                s[4], warm, steady, idle, after, scaled, pct
         }'
 }
 
-scaling() { # flags workers loops-each -> hashes/s of that many worker processes at the default delays, like pods
-    local flags=$1 workers=$2 loops=$3 i all=() before=0 after=0 t0 t1
+one_loop() { # flags -> hashes/s of one worker, one loop, at the default delays: the scale-out case's unit
+    local flags=$1 all=() c0 c1 t0 t1
     start_pod "$flags" rng $((BASE + 1)); all+=("$pid")
     start_pod "$flags" hasher $((BASE + 2)); all+=("$pid")
-    for i in $(seq 1 "$workers"); do
-        start_pod "$flags" worker $((BASE + 40 + i)) REDIS_URL=redis://127.0.0.1:$((BASE + 9)) \
-            RNG_URL=http://127.0.0.1:$((BASE + 1)) HASHER_URL=http://127.0.0.1:$((BASE + 2)) WORKER_CONCURRENCY="$loops"
-        all+=("$pid")
-    done
-    for i in $(seq 1 "$workers"); do wait_ready $((BASE + 40 + i)) 20000 > /dev/null; done
-    # Warm-up: N processes compile their code on the same 2 cores. Scraped every 5 s meanwhile, as Prometheus
-    # does: a first scrape in the window would add each JVM's compiling of /metrics to it (measured: 62 % of
-    # linear for 10 processes after 20 s unscraped, 81 % scraped).
-    for i in $(seq 1 $((SCALING_WARM_S / 5))); do sleep 5; worker_hashes $((BASE + 41)) "$workers" > /dev/null; done
-    t0=$(ms_now)
-    before=$(worker_hashes $((BASE + 41)) "$workers")
-    sleep "$DURATION"
-    after=$(worker_hashes $((BASE + 41)) "$workers")
-    t1=$(ms_now)
+    start_pod "$flags" worker $((BASE + 4)) REDIS_URL=redis://127.0.0.1:$((BASE + 9)) \
+        RNG_URL=http://127.0.0.1:$((BASE + 1)) HASHER_URL=http://127.0.0.1:$((BASE + 2)); all+=("$pid")
+    for t in 1 2 4; do wait_ready $((BASE + t)) 20000 > /dev/null; done
+    sleep 5
+    t0=$(ms_now); c0=$(hashes_now); sleep 20; t1=$(ms_now); c1=$(hashes_now)
     stop "${all[@]}"
-    awk -v n=$((after - before)) -v ms=$((t1 - t0)) 'BEGIN { printf "%.1f", n * 1000 / ms }'
+    awk -v n=$((c1 - c0)) -v ms=$((t1 - t0)) 'BEGIN { printf "%.2f", n * 1000 / ms }'
 }
 
 limit() { # label flags -> loops/s of bench/Limit.java in the same layout: two servers and one client process
-    local label=$1 flags=$2 servers
+    local label=$1 flags=$2 servers java
     mapfile -t args < <(flags_for "$flags" limit)
+    java=$(java_for "$flags")
     for port in $((BASE + 1)) $((BASE + 2)); do
-        java "${args[@]}" -cp rng/target/rng.jar bench/Limit.java serve "$port" > /dev/null 2>&1 &
+        "$java" "${args[@]}" -cp rng/target/rng.jar bench/Limit.java serve "$port" > /dev/null 2>&1 &
         pids+=("$!"); servers+=" $!"
     done
     sleep 5   # the source launcher compiles Limit.java first
-    timeout "$WARM_WINDOW" java "${args[@]}" -cp rng/target/rng.jar bench/Limit.java mine \
+    timeout "$WARM_WINDOW" "$java" "${args[@]}" -cp rng/target/rng.jar bench/Limit.java mine \
         $((BASE + 1)) $((BASE + 2)) 32 > "$tmp/limit.txt" 2>&1 || true
     stop $servers
     awk -v label="$label" -v n="$WARM_WINDOW" '{ at[NR] = $1 } END {
@@ -303,32 +344,26 @@ if [ "$what" = all ] || [ "$what" = shipped ]; then
     "$redis_bin" --port $((BASE + 9)) --bind 127.0.0.1 --save "" --appendonly no > "$tmp/redis.log" 2>&1 &
     pids+=("$!")
     sleep 0.5
+    echo "nproc $(nproc), load average at the start: $(cut -d' ' -f1-3 /proc/loadavg); JRE 17: $("$JAVA17" -version 2>&1 | head -1); JRE 25: $("$JAVA25" -version 2>&1 | head -1)"
     echo
     echo "| limit: bare Vert.x, 32 loops of GET 32 B + POST 32 B -> 64 B, steady | loops/s |"
     echo "|---|---|"
     while IFS='|' read -r label flags; do
-        [[ $flags == *+cds* ]] && continue   # a class archive does not change steady throughput
         limit "$label" "$flags $MAX_RAM"
-    done <<< "$CANDIDATES"
+    done <<< "$LIMIT_CANDIDATES"
+    read -r workers loops <<< "$SCALE_OUT"
+    one=$(one_loop "@jvm.options $MAX_RAM")
+    linear=$(awk -v o="$one" -v n=$((workers * loops)) 'BEGIN { printf "%.1f", o * n }')
     echo
-    echo "| flags (all with $MAX_RAM) | start-up rng / hasher / webui / worker | warm-up to 90 % | steady hashes/s, 1 worker x 32 loops, delays 0 | RSS idle, default delays, rng / hasher / webui / worker | RSS after load |"
-    echo "|---|---|---|---|---|---|"
+    echo "One loop at the default delays: $one hashes/s, so $((workers * loops)) loops make $linear hashes/s if linear."
+    echo
+    echo "| flags (all with $MAX_RAM) | start-up rng / hasher / webui / worker | warm-up to 90 % | steady hashes/s, 1 worker x 32 loops, delays 0 | RSS idle, default delays, rng / hasher / webui / worker | RSS after load | $((workers * loops)) loops in $workers worker processes, default delays: hashes/s at $(echo $SCALE_OUT_AT | sed 's| | / |g') s (of linear) |"
+    echo "|---|---|---|---|---|---|---|"
     while IFS='|' read -r label flags; do
         pods "$label" "$flags $MAX_RAM"
     done <<< "$CANDIDATES"
     echo
-    echo "| as shipped, default delays | hashes/s | efficiency vs N x one loop |"
-    echo "|---|---|---|"
-    flags="$(head -1 <<< "$CANDIDATES" | cut -d'|' -f2) $MAX_RAM"
-    [[ $flags == *+cds* ]] && make_cds_archives "$flags"
-    one=$(scaling "$flags" 1 1)
-    echo "| 1 worker x 1 loop | $one | 100 % |"
-    for shape in "4 250" "10 100"; do
-        read -r workers loops <<< "$shape"
-        rate=$(scaling "$flags" "$workers" "$loops")
-        eff=$(awk -v r="$rate" -v o="$one" -v n=$((workers * loops)) 'BEGIN { printf "%.1f %%", 100 * r / (o * n) }')
-        echo "| $workers worker processes x $loops loops | $rate | $eff |"
-    done
+    echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
 
 # ---- Where the CPU goes: async-profiler (Maven Central) on each process at steady state ----
@@ -341,16 +376,18 @@ if [ "$what" = profile ]; then
     pids+=("$!")
     flags="$(head -1 <<< "$CANDIDATES" | cut -d'|' -f2) $MAX_RAM"
     [[ $flags == *+cds* ]] && make_cds_archives "$flags"
+    [[ $flags == *+aot* ]] && make_aot_caches "$flags"
     start_pod "$flags" rng $((BASE + 1)) RNG_DELAY_MS=0; rng=$pid
     start_pod "$flags" hasher $((BASE + 2)) HASHER_DELAY_MS=0; hasher=$pid
     start_pod "$flags" worker $((BASE + 4)) REDIS_URL=redis://127.0.0.1:$((BASE + 9)) WORKER_CONCURRENCY=32 \
         WORKER_DELAY_MS=0 RNG_URL=http://127.0.0.1:$((BASE + 1)) HASHER_URL=http://127.0.0.1:$((BASE + 2))
     worker=$pid
     sleep 40   # past the warm-up
-    for p in $rng $hasher $worker; do jcmd "$p" JVMTI.agent_load "$profiler" '"start,event=cpu,interval=1ms"' > /dev/null; done
+    jcmd=$(dirname "$(java_for "$flags")")/jcmd
+    for p in $rng $hasher $worker; do "$jcmd" "$p" JVMTI.agent_load "$profiler" '"start,event=cpu,interval=1ms"' > /dev/null; done
     before=$(hashes_now); sleep "$DURATION"; after=$(hashes_now)
     for p in $rng $hasher $worker; do
-        jcmd "$p" JVMTI.agent_load "$profiler" "\"stop,file=$tmp/$p.collapsed,collapsed\"" > /dev/null
+        "$jcmd" "$p" JVMTI.agent_load "$profiler" "\"stop,file=$tmp/$p.collapsed,collapsed\"" > /dev/null
     done
     echo
     echo "| process ($(( (after - before) / DURATION )) hashes/s) | CPU in ${DURATION} s | where it goes |"

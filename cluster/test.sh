@@ -517,7 +517,7 @@ if [ -n "${BREAK}" ]; then
             op='{"op": "replace", "path": "/spec/selector/app", "value": "hasherr"}' ;;
         sigterm) what="the worker runs under a shell (PID 1) that ignores SIGTERM and never passes it on"
             target="{kind: Deployment, name: worker}"
-            op='{"op": "add", "path": "/spec/template/spec/containers/0/command", "value": ["sh", "-c", "trap \"\" TERM; java @/app/jvm.options -XX:SharedArchiveFile=/app/worker.jsa -jar /app/worker.jar & wait"]}' ;;
+            op='{"op": "add", "path": "/spec/template/spec/containers/0/command", "value": ["sh", "-c", "trap \"\" TERM; java @/app/jvm.options -XX:AOTCache=/app/worker.aot -jar /app/worker.jar & wait"]}' ;;
     esac
     cat > "${RUN}/break/kustomization.yaml" <<EOF
 resources: [dockercoins.yaml]

@@ -7,8 +7,8 @@
 # ready in less than half the time, with C2. One static archive rather than a dynamic one on top of the JDK's
 # default archive: the JVM touches every page of the archives it maps, and the JDK's default one holds
 # classes these services never load (measured: worker 65.4 -> 63.5 MiB resident; BENCHMARKS.md, "As shipped").
-# The Dockerfile runs it in each service's image (the archive is only valid for the JVM and jar it was made
-# with); bench/run.sh runs it the same way, to measure what ships.
+# The images up to 1.0.0 ran it at build (on JRE 17; they now carry an AOT cache: containers/aot-cache.sh);
+# bench/run.sh runs it for its JRE 17 candidate, and ImagesTest for the local run's JDK 17.
 set -eu
 archive=$1
 shift

@@ -82,6 +82,14 @@ base_image() { # image-name Containerfile: says which it used; never replaces an
     debian_base
     rm -rf "${ctx}" && mkdir -p "${ctx}/ca"
     cp /usr/local/share/ca-certificates/*.crt "${ctx}/ca/" 2>/dev/null || true
+    if [ "${file}" = Containerfile.jre ]; then
+        # The machine's Temurin JDK 25 (a fresh CI machine has it too), as a JRE: every module but the
+        # development tools, with the JDK's default class archive, as Temurin builds its JRE images.
+        local jdk=${TEMURIN_25:-/usr/lib/jvm/temurin-25-jdk-amd64} modules
+        modules=$("${jdk}/bin/java" --list-modules | sed 's/@.*//' | grep -vx 'jdk\.\(compiler\|javadoc\|jshell\|jdeps\|jlink\|jpackage\|jartool\|editpad\|internal\.ed\|internal\.opt\|internal\.le\|jdi\|jdwp\.agent\|hotspot\.agent\|jstatd\|jconsole\|jsobject\|incubator\..*\|graal.*\|internal\.vm\.ci\)' | paste -sd,)
+        "${jdk}/bin/jlink" --add-modules "${modules}" --strip-debug --no-man-pages --no-header-files \
+            --generate-cds-archive --output "${ctx}/jre" >/dev/null || { echo "containers/test.sh: jlink failed"; exit 1; }
+    fi
     engine build -q --label "${STAND_IN_LABEL}=${digest}" -f "containers/stand-ins/${file}" -t "${image}" "${ctx}" >/dev/null
 }
 # An image of that name made elsewhere (here an empty one, under a name no registry serves) is used, not replaced.
@@ -93,7 +101,7 @@ check "a base image this test did not build is used as it is, never replaced by 
     test -n "${before}" -a "$(engine image inspect --format '{{.Id}}' "${not_ours}")" = "${before}"
 engine rmi "${not_ours}" >/dev/null 2>&1
 base_image docker.io/library/maven:3.9.16-eclipse-temurin-17-noble Containerfile.maven
-base_image docker.io/library/eclipse-temurin:17.0.20_8-jre-noble Containerfile.jre
+base_image docker.io/library/eclipse-temurin:25.0.3_9-jre-noble Containerfile.jre
 base_image docker.io/library/redis:7.4.11-alpine Containerfile.redis
 base_image docker.io/prom/prometheus:v3.5.0 Containerfile.prometheus
 
@@ -104,10 +112,13 @@ for service in rng hasher worker webui; do
     image="ghcr.io/dockercoins-vertx/${service}:1.0.0"
     check "${service}: image ${image} exists, runs as 10001 and says APP_VERSION=1.0.0" \
         bash -c "[ \"\$(${ENGINE} image inspect --format '{{.Config.User}} {{range .Config.Env}}{{.}} {{end}}' ${image} | grep -o '^10001:10001\|APP_VERSION=1.0.0\|PORT=80' | sort | tr '\n' ' ')\" = '10001:10001 APP_VERSION=1.0.0 PORT=80 ' ]"
-    # -Xshare:on: the JVM refuses to start rather than quietly run without the archive.
-    check "${service}: the image's class archive loads (-Xshare:on) and the service gets ready with it" \
-        engine run --rm -e PORT=8080 --entrypoint sh "${image}" -c "java @/app/jvm.options -Xshare:on \
-            -XX:SharedArchiveFile=/app/${service}.jsa -jar /app/${service}.jar > /tmp/log 2>&1 & \
+    # The image's own command with -XX:AOTMode=on, where the JVM refuses to start rather than quietly run
+    # without its ahead-of-time cache (missing, or made for another JVM, jar or flags).
+    entrypoint=$(engine image inspect --format '{{range .Config.Entrypoint}}{{.}} {{end}}' "${image}")
+    check "${service}: the image's command names its AOT cache, which loads (-XX:AOTMode=on), and the service gets ready with it" \
+        engine run --rm -e PORT=8080 -e JAVA_TOOL_OPTIONS=-XX:AOTMode=on --entrypoint sh "${image}" -c \
+            "case '${entrypoint}' in *-XX:AOTCache=/app/${service}.aot*) ;; *) echo 'no AOT cache in: ${entrypoint}'; exit 1 ;; esac; \
+            ${entrypoint} > /tmp/log 2>&1 & \
             for i in \$(seq 200); do grep -q ' ready on port ' /tmp/log && exit 0; kill -0 \$! || break; sleep 0.1; done; \
             cat /tmp/log; exit 1"
 done

@@ -35,16 +35,15 @@ class ImagesTest {
             String stage = stage(service);
             String jar = "/app/" + service + ".jar";
             assertTrue(stage.startsWith("FROM runtime AS " + service), service + " builds on the runtime stage");
-            // shade's finalName: <module>/target/<module>.jar
-            assertTrue(stage.contains("COPY --from=build /src/" + service + "/target/" + service + ".jar " + jar),
-                service);
-            // Its class archive made as root, before the user; exec form: the JVM is PID 1 and gets SIGTERM.
-            String archive = "\"/app/" + service + ".jsa\", \"@/app/jvm.options\", \"-jar\", \"" + jar + "\"]";
-            assertTrue(stage.contains("RUN [\"archive-classes\", " + archive), service);
-            String user = Repo.all("(?m)^USER (\\S+)", stage.substring(stage.indexOf("RUN [\"archive-"))).get(0);
+            // shade's finalName: <module>/target/<module>.jar, trained on in the training stage; the service's stage
+            // takes that very jar with its cache (valid for that jar only), as root, before the user.
+            assertTrue(stage("training").contains("/src/" + service + "/target/" + service + ".jar "), service);
+            assertTrue(stage.contains("COPY --from=training " + jar + " /app/" + service + ".aot /app/"), service);
+            String user = Repo.all("(?m)^USER (\\S+)", stage.substring(stage.indexOf("COPY --from=training"))).get(0);
             assertTrue(user.matches("[1-9]\\d*:[1-9]\\d*"), "USER " + user + ": numeric, not root (runAsNonRoot)");
-            assertTrue(stage.contains("ENTRYPOINT [\"run-java\", \"@/app/jvm.options\", \"-XX:SharedArchiveFile=/app/"
-                + service + ".jsa\", \"-jar\", \"" + jar + "\"]"), service);
+            // Exec form: the JVM is PID 1 and gets SIGTERM. The training run's flags and jar path are these.
+            assertTrue(stage.contains("ENTRYPOINT [\"run-java\", \"@/app/jvm.options\", \"-XX:AOTCache=/app/"
+                + service + ".aot\", \"-jar\", \"" + jar + "\"]"), service);
             assertFalse(stage.contains("\nCMD"), service);
             assertEquals(service, Repo.pomValue(service, "artifactId"), "the module's artifactId names its jar");
             assertTrue(Repo.read(service + "/pom.xml").contains("<artifactId>maven-shade-plugin</artifactId>"),
@@ -56,9 +55,13 @@ class ImagesTest {
         }
         assertTrue(Repo.read("pom.xml").contains("<finalName>${project.artifactId}</finalName>"), "shade's finalName");
         assertTrue(runtime.contains("COPY jvm.options /app/jvm.options") && runtime.contains(
-            "COPY containers/archive-classes.sh /usr/local/bin/archive-classes")
+            "COPY containers/aot-cache.sh /usr/local/bin/aot-cache")
             && runtime.contains("COPY containers/run-java.sh /usr/local/bin/run-java"), "the flags, the scripts");
         assertEquals(Contract.SERVICES.size(), Repo.all("(?m)^(USER .*)$", DOCKERFILE).size(), "USER per service");
+        // The caches come from one run of the whole miner with every service's ENTRYPOINT flags and jar path.
+        assertTrue(stage("training").startsWith("FROM runtime AS training") && stage("training").contains(
+            "RUN [\"aot-cache\", \"/usr/local/bin/redis-server\", \"30\", \"/app/%s.aot\", \"/app/%s.jar\", "
+            + "\"@/app/jvm.options\"]"), "the training run");
         assertTrue(runtime.contains("\nENV PORT=" + Contract.PORT + " "), "the images listen on " + Contract.PORT);
         assertEquals(List.of(String.valueOf(Contract.PORT)), Repo.all("(?m)^EXPOSE (.+)$", DOCKERFILE));
         String base = Repo.all("(?m)^FROM (\\S+) AS runtime", DOCKERFILE).get(0);
@@ -101,7 +104,7 @@ class ImagesTest {
         // Everything stays out of the build context but the poms, the modules' main sources and jvm.options.
         List<String> rules = Repo.all("(?m)^([^#\\s].*)$", Repo.read(".dockerignore"));
         assertEquals("*", rules.get(0), "everything is left out first");
-        Set<String> expected = new TreeSet<>(Set.of("!pom.xml", "!jvm.options", "!containers/archive-classes.sh",
+        Set<String> expected = new TreeSet<>(Set.of("!pom.xml", "!jvm.options", "!containers/aot-cache.sh",
             "!containers/run-java.sh"));
         for (String module : Repo.all("<module>([^<]+)</module>", Repo.read("pom.xml"))) {
             expected.add("!" + module + "/pom.xml");
