@@ -11,7 +11,7 @@ record LaunchOptions(int workers, int basePort, boolean allAddresses, boolean he
         "  --ports BASE     webui on BASE, rng on BASE+1, hasher on BASE+2, workers from BASE+3 (default 8000)",
         "  --all-addresses  listen on every address of this machine, not on 127.0.0.1 only (the default)",
         "  Redis: embedded redis-server, or the one REDIS_URL names. Every other variable of the",
-        "  README's Configuration is honoured; PORT, LISTEN_ADDRESS, RNG_URL, HASHER_URL and WORKER_ID",
+        "  docs/configuration.md is honoured; PORT, LISTEN_ADDRESS, RNG_URL, HASHER_URL and WORKER_ID",
         "  are set by the launcher.");
 
     static LaunchOptions parse(String... args) {

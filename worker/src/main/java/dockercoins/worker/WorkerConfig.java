@@ -7,7 +7,7 @@ import dockercoins.shared.RedisUrl;
 import java.net.URI;
 import java.util.Set;
 
-/** The worker's settings, from the environment (README, "Configuration"). */
+/** The worker's settings, from the environment (docs/configuration.md). */
 record WorkerConfig(URI rngUrl, URI hasherUrl, URI redisUrl, int delayMs, int concurrency, int reportMs,
                     String workerId, String version) {
 
