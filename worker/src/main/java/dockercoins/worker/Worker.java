@@ -3,7 +3,8 @@ package dockercoins.worker;
 import dockercoins.shared.Env;
 import dockercoins.shared.RedisUrl;
 import dockercoins.shared.Service;
-import dockercoins.shared.ServiceHttp;
+import dockercoins.shared.HttpEdge;
+import dockercoins.shared.PlainText;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.ext.web.Router;
@@ -24,12 +25,12 @@ public final class Worker extends VerticleBase {
     private static final Duration FLUSH_GRACE = Duration.ofSeconds(10);
 
     private final WorkerConfig config;
-    private final ServiceHttp http;
+    private final HttpEdge http;
     private Redis redis;
     private MiningLoop mining;
     private HashCounter counter;
 
-    private Worker(WorkerConfig config, ServiceHttp http) {
+    private Worker(WorkerConfig config, HttpEdge http) {
         this.config = config;
         this.http = http;
     }
@@ -41,7 +42,7 @@ public final class Worker extends VerticleBase {
         Service.main("worker", Worker::deployment);
     }
 
-    public static Service.Deployment deployment(Env env, ServiceHttp http) {
+    public static Service.Deployment deployment(Env env, HttpEdge http) {
         WorkerConfig config = WorkerConfig.from(env);
         return Service.Deployment.single(config.describe(), () -> new Worker(config, http));
     }
@@ -55,7 +56,7 @@ public final class Worker extends VerticleBase {
         Router router = http.router(vertx);
         // Before the shared /healthz (which says only that the process answers): a worker whose loops are stuck
         // answers too, and only a restart helps it.
-        ServiceHttp.get(router, "/healthz").order(-1).handler(this::liveness);
+        HttpEdge.get(router, "/healthz").order(-1).handler(this::liveness);
         return http.listen(vertx, router).onSuccess(listening -> {
             counter.start();
             mining.start();
@@ -66,10 +67,10 @@ public final class Worker extends VerticleBase {
     private void liveness(RoutingContext rc) {
         long stuckForMs = mining.stuckForMs();
         if (stuckForMs == 0) {
-            ServiceHttp.reply(rc, 200, "ok");
+            PlainText.reply(rc, 200, "ok");
             return;
         }
-        ServiceHttp.reply(rc, 503, "stuck: no mining loop has finished a turn for " + stuckForMs / 1000 + " s");
+        PlainText.reply(rc, 503, "stuck: no mining loop has finished a turn for " + stuckForMs / 1000 + " s");
     }
 
     @Override
