@@ -46,10 +46,6 @@ public final class HttpEdge {
         this.cap = new ConnectionCap(name);
     }
 
-    public String name() {
-        return name;
-    }
-
     /** Where a service registers its own meters; /metrics serves them with Vert.x's and the JVM's. */
     public MeterRegistry registry() {
         return metrics.registry();

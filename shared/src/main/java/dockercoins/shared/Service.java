@@ -155,10 +155,6 @@ public final class Service {
             this.metrics = metrics;
         }
 
-        public String name() {
-            return name;
-        }
-
         public int port() {
             return edge.actualPort();
         }

@@ -27,11 +27,11 @@ import static dockercoins.webui.RedisAnswers.pairs;
 import static dockercoins.webui.RedisAnswers.whole;
 
 /**
- * Reads the miner's figures from Redis for every viewer at once: one pipelined MULTI/EXEC per poll
- * (so {@code hashes} and the per-worker counts are read at the same instant), never two polls at a time.
- * Keeps the latest {@link MinerSnapshot}.
- * It only reads: stale workers are left in Redis (the per-worker counts must keep adding up to
- * {@code hashes}) and simply drop out of view once they stop reporting.
+ * The poll: reads the miner's figures from Redis for every viewer at once, one pipelined MULTI/EXEC per poll
+ * (so {@code hashes} and the per-worker counts are read at the same instant), never two polls at a time, and hands
+ * each {@link MinerSnapshot} (good, or saying why not) to the webui; keeps the latest for /json. It only reads:
+ * stale workers are left in Redis (the per-worker counts must keep adding up to {@code hashes}) and simply drop out
+ * of view once they stop reporting.
  */
 final class MinerWatch {
 

@@ -1,10 +1,10 @@
 package dockercoins.worker;
 
 import dockercoins.shared.Env;
-import dockercoins.shared.RedisUrl;
-import dockercoins.shared.Service;
 import dockercoins.shared.HttpEdge;
 import dockercoins.shared.PlainText;
+import dockercoins.shared.RedisUrl;
+import dockercoins.shared.Service;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.ext.web.Router;
