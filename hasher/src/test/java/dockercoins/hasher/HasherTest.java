@@ -4,6 +4,7 @@ import dockercoins.shared.Hostname;
 import dockercoins.shared.Service.RunningService;
 import dockercoins.shared.testing.Promtool;
 import dockercoins.shared.testing.Services;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -14,12 +15,15 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 import static dockercoins.shared.testing.Services.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -129,6 +133,38 @@ class HasherTest {
         String metrics = await(client.get(hasher.port(), "localhost", "/metrics").send()).bodyAsString();
         assertTrue(metrics.contains("\ndockercoins_hasher_hashes_total 3.0\n"), metrics);
         Promtool.checkMetrics(metrics);
+    }
+
+    /**
+     * A stop waits for the work in flight, but not on a client whose upload has stalled: its connection is cut
+     * {@value StalledUploads#UPLOAD_GRACE_MS} ms into the stop, without an answer, not when the body's own bound
+     * (10 s, a 408) runs out.
+     */
+    @Test
+    void aStalledUploadIsCutTwoSecondsIntoTheStop() throws Exception {
+        hasher = Services.start("hasher", Hasher::deployment, Map.of("HASHER_DELAY_MS", "0"));
+        try (Socket stalled = new Socket("127.0.0.1", hasher.port())) {
+            stalled.setSoTimeout(15_000);
+            stalled.getOutputStream().write(("POST / HTTP/1.1\r\nHost: hasher\r\nContent-Length: 100\r\n\r\n"
+                + "ten bytes.").getBytes(StandardCharsets.US_ASCII));
+            stalled.getOutputStream().flush();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (hasher.metrics().registry().find("vertx.http.server.active.requests").gauges().stream()
+                    .mapToDouble(Gauge::value).sum() < 1) {
+                assertTrue(System.nanoTime() < deadline, "the upload never reached hasher");
+                Thread.sleep(5);
+            }
+            // The server counts a request as begun just before its routes run: a stop in between would refuse it.
+            Thread.sleep(200);
+            long began = System.nanoTime();
+            Future<Void> stopped = hasher.stop();
+            byte[] answer = stalled.getInputStream().readAllBytes();
+            long cutAfterMs = (System.nanoTime() - began) / 1_000_000;
+            assertEquals("", new String(answer, StandardCharsets.US_ASCII), "the stalled upload got an answer");
+            assertTrue(cutAfterMs >= StalledUploads.UPLOAD_GRACE_MS - 100 && cutAfterMs < 6_000,
+                "the stalled upload was cut " + cutAfterMs + " ms into the stop");
+            await(stopped);
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dockercoins.launcher;
 
 import dockercoins.shared.Env;
+import dockercoins.shared.GracefulExit;
 import dockercoins.shared.Service;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +32,7 @@ public final class Launcher {
         // Before the start: the webui answers as soon as it is up, while the workers may still be starting, and
         // a SIGTERM or Ctrl-C then must still stop everything cleanly (and exit 0, not 143 or 130). One that comes
         // before every part's Vert.x is built fails the start instead: LocalMiner.start stops what did start.
-        Service.stopOnShutdown("launcher", started, LocalMiner::stop);
+        GracefulExit.onSigterm("launcher", started, LocalMiner::stop);
         try {
             started.complete(LocalMiner.start(options, Env.system()));
         } catch (LocalMiner.StartFailure e) {

@@ -5,6 +5,7 @@ import dockercoins.localredis.LocalRedis;
 import dockercoins.rng.Rng;
 import dockercoins.shared.BadConfigException;
 import dockercoins.shared.Env;
+import dockercoins.shared.FailedStart;
 import dockercoins.shared.Service;
 import dockercoins.shared.Service.RunningService;
 import dockercoins.webui.Webui;
@@ -132,7 +133,7 @@ final class LocalMiner {
                 Part part = parts.get(i);
                 if (failure == null) {
                     failure = new StartFailure(part.name() + " (port " + part.port() + "): "
-                        + Service.startFailure(e.getCause()));
+                        + FailedStart.explain(e.getCause()));
                 }
             } catch (Exception e) {
                 if (failure == null) {

@@ -1,6 +1,6 @@
 package dockercoins.launcher;
 
-import dockercoins.shared.ServiceHttp;
+import dockercoins.shared.ConnectionDeadlines;
 import dockercoins.shared.testing.ChildProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -162,10 +162,10 @@ class HostileClientIT {
                     slow.add(new Socket("127.0.0.1", webui.port()));  // and connections that say nothing at all
                 }
                 assertStillWell(webui, "with 350 slow or silent connections");
-                Thread.sleep(TimeUnit.SECONDS.toMillis(ServiceHttp.REQUEST_HEADERS_S) + 2_000);
+                Thread.sleep(TimeUnit.SECONDS.toMillis(ConnectionDeadlines.REQUEST_HEADERS_S) + 2_000);
                 for (Socket socket : slow) {
                     assertTrue(closedByServer(socket), "a connection still open after "
-                        + ServiceHttp.REQUEST_HEADERS_S + " s without a complete request");
+                        + ConnectionDeadlines.REQUEST_HEADERS_S + " s without a complete request");
                 }
                 assertStillWell(webui, "after closing 350 slow or silent connections");
                 String late = answerThenClose(slowBody);

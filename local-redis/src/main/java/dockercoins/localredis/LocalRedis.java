@@ -4,19 +4,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.embedded.core.ExecutableProvider;
 
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -110,7 +106,12 @@ public final class LocalRedis implements AutoCloseable {
         process = new ProcessBuilder(command)
             .redirectErrorStream(true)
             .start();
-        awaitReady();
+        try {
+            ServerOutput.awaitReady(process);
+        } catch (IOException e) {
+            process.destroyForcibly();
+            throw new IOException("redis-server did not start on port " + port + ": " + e.getMessage(), e);
+        }
     }
 
     /** Stops the server (SIGTERM: Redis finishes writing its data and exits). */
@@ -179,38 +180,6 @@ public final class LocalRedis implements AutoCloseable {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private void awaitReady() throws IOException {
-        // redis-server says so on stdout; keep draining its output afterwards so it never blocks on a full pipe.
-        CompletableFuture<Void> ready = new CompletableFuture<>();
-        StringBuilder early = new StringBuilder();
-        Process started = process;
-        Thread reader = new Thread(() -> {
-            try (BufferedReader lines = new BufferedReader(
-                new InputStreamReader(started.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = lines.readLine()) != null) {
-                    if (!ready.isDone()) {
-                        early.append(line).append('\n');
-                        if (line.contains("Ready to accept connections")) {
-                            ready.complete(null);
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                ready.completeExceptionally(e);
-            }
-            ready.completeExceptionally(new IOException("redis-server exited:\n" + early));
-        }, "local-redis-output");
-        reader.setDaemon(true);
-        reader.start();
-        try {
-            ready.get(20, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            process.destroyForcibly();
-            throw new IOException("redis-server did not start on port " + port + ": " + e.getMessage(), e);
         }
     }
 

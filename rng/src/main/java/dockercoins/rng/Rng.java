@@ -1,9 +1,11 @@
 package dockercoins.rng;
 
 import dockercoins.shared.Env;
+import dockercoins.shared.HttpEdge;
+import dockercoins.shared.PlainText;
 import dockercoins.shared.Service;
-import dockercoins.shared.ServiceHttp;
 import dockercoins.shared.SimulatedWork;
+import dockercoins.shared.WholeNumber;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Context;
@@ -12,26 +14,29 @@ import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-
-/** rng: {@code GET /{n}} answers n random bytes after the simulated work. */
+/**
+ * rng: {@code GET /{n}} answers n random bytes after a simulated delay, as the original's rng.py. Read this first:
+ * route → wait for a slot → delay → bytes. The rest of rng is {@link Slots} (RNG_CONCURRENCY's queue) and
+ * {@link RandomBytes} (the bytes, written as the client takes them). What every service shares (/healthz, /readyz,
+ * /metrics, the access log, the connection bounds, the graceful stop) comes with {@link HttpEdge#router}: see
+ * shared's package-info.java.
+ */
 public final class Rng extends VerticleBase {
 
-    /** Random bytes are made and written this many at a time. */
-    private static final int CHUNK_BYTES = 64 * 1024;
-
-    private final RngConfig config;
-    private final ServiceHttp http;
-    private final ServingQueue queue;
+    private final int delayMs;
+    private final int maxBytes;
+    private final HttpEdge http;
+    private final Slots slots;
     private final Counter bytesServed;
 
-    private Rng(RngConfig config, ServiceHttp http, ServingQueue queue, Counter bytesServed) {
-        this.config = config;
+    private Rng(int delayMs, int maxBytes, HttpEdge http, Slots slots, Counter bytesServed) {
+        this.delayMs = delayMs;
+        this.maxBytes = maxBytes;
         this.http = http;
-        this.queue = queue;
+        this.slots = slots;
         this.bytesServed = bytesServed;
     }
 
@@ -39,104 +44,83 @@ public final class Rng extends VerticleBase {
         Service.main("rng", Rng::deployment);
     }
 
-    public static Service.Deployment deployment(Env env, ServiceHttp http) {
-        RngConfig config = RngConfig.from(env);
-        ServingQueue queue = new ServingQueue(config.concurrency());
-        http.onStop(vertx -> queue.releaseAll());
+    /** Once per process, from the environment: the settings, and the slots and counter all event loops share. */
+    public static Service.Deployment deployment(Env env, HttpEdge http) {
+        int delayMs = env.millis("RNG_DELAY_MS", 100);
+        int maxBytes = env.count("RNG_MAX_BYTES", 1_048_576, 0, Integer.MAX_VALUE - 1024);
+        int concurrency = env.count("RNG_CONCURRENCY", 0, 0, 1_000_000);
+        Slots slots = new Slots(concurrency);
+        http.onStop(vertx -> slots.freeAll());
         Counter bytesServed = Counter.builder("dockercoins.rng.bytes")
             .description("Random bytes served")
             .register(http.registry());
-        Gauge.builder("dockercoins.rng.waiting.requests", queue, ServingQueue::waiting)
+        Gauge.builder("dockercoins.rng.waiting.requests", slots, Slots::waiting)
             .description("Requests waiting for a place under RNG_CONCURRENCY")
             .register(http.registry());
-        // One instance per core: the queue and counter are shared, so they stay per service.
-        return new Service.Deployment(config.describe(), Runtime.getRuntime().availableProcessors(),
-            () -> new Rng(config, http, queue, bytesServed));
+        String settings = "delay " + delayMs + " ms, at most " + maxBytes + " bytes, "
+            + (concurrency == 0 ? "unlimited concurrency" : concurrency + " request(s) at once, the rest queued");
+        return Service.Deployment.onEveryCore(settings, () -> new Rng(delayMs, maxBytes, http, slots, bytesServed));
     }
 
     @Override
     public Future<?> start() {
         Router router = http.router(vertx);
-        Handler<RoutingContext> banner = http.banner("RNG");
-        // The banner waits its turn like /{n} (without the delay), so `httping rng` shows RNG_CONCURRENCY's queue
+        Handler<RoutingContext> banner = PlainText.banner("RNG");
+        // The banner waits for a slot like /{n} (without the delay), so `httping rng` shows RNG_CONCURRENCY's queue
         // as the workshop teaches; /healthz, /readyz and /metrics never wait.
-        ServiceHttp.get(router, "/").handler(rc -> whenServing(rc, banner));
-        ServiceHttp.get(router, "/:n").handler(this::randomBytes);
+        HttpEdge.get(router, "/").handler(rc -> inTurn(rc, banner));
+        HttpEdge.get(router, "/:n").handler(this::randomBytes);
         return http.listen(vertx, router);
     }
 
+    /** The route: n is a whole number of bytes, at most RNG_MAX_BYTES (leading zeros mean nothing: /032 is /32). */
     private void randomBytes(RoutingContext rc) {
         String n = rc.pathParam("n");
-        long count = ServiceHttp.wholeNumber(n);  // leading zeros mean nothing: /032 is /32
+        long count = WholeNumber.parse(n);
         if (count < 0) {
-            ServiceHttp.reply(rc, 404, "not found: /" + n + " (ask for /{n} with n a whole number of bytes, 0 to "
-                + config.maxBytes() + ")");
-            return;
+            PlainText.reply(rc, 404, "not found: /" + n + " (ask for /{n} with n a whole number of bytes, 0 to "
+                + maxBytes + ")");
+        } else if (count > maxBytes) {
+            PlainText.reply(rc, 400, "n=" + n + " is over RNG_MAX_BYTES (" + maxBytes + ")");
+        } else {
+            inTurn(rc, served -> afterTheDelay(served, (int) count));
         }
-        if (count > config.maxBytes()) {
-            ServiceHttp.reply(rc, 400, "n=" + n + " is over RNG_MAX_BYTES (" + config.maxBytes() + ")");
-            return;
-        }
-        whenServing(rc, served -> serve(served, (int) count));
     }
 
-    /** Runs {@code serve} once RNG_CONCURRENCY lets this request in; its place is given back when it ends. */
-    private void whenServing(RoutingContext rc, Handler<RoutingContext> serve) {
-        // Served from a task of its own even when a place is free: a queued request must run on its own event
-        // loop anyway, and answering after Netty's read batch measured faster too (53,000 against 46,000 req/s
-        // under wrk when served inline).
+    /** Waits for a slot (at once with RNG_CONCURRENCY=0), serves, and frees the slot when the answer ends. */
+    private void inTurn(RoutingContext rc, Handler<RoutingContext> serve) {
+        // Served from a task of its own even when a slot is free: a queued request must run on its own event loop
+        // anyway, and answering after Netty's read batch measured faster too (53,000 against 46,000 req/s under wrk
+        // when served inline).
         Context context = vertx.getOrCreateContext();
-        queue.enter(() -> context.runOnContext(go -> {
+        slots.whenFree(() -> context.runOnContext(go -> {
             if (http.stopping()) {
-                queue.leave();  // queued when the stop began: answered at once, not after the others
+                slots.free();  // queued when the stop began: answered at once, not after the others
                 rc.response().putHeader(HttpHeaders.CONNECTION, "close");
-                ServiceHttp.reply(rc, 503, "rng is shutting down");
-                return;
+                PlainText.reply(rc, 503, "rng is shutting down");
+            } else if (rc.response().closed()) {
+                slots.free();  // the client gave up while queued: its slot goes to the next one
+            } else {
+                rc.addEndHandler(done -> slots.free());
+                serve.handle(rc);
             }
-            if (rc.response().closed()) {
-                queue.leave();  // the client gave up while queued: its place goes to the next one
-                return;
-            }
-            rc.addEndHandler(done -> queue.leave());
-            serve.handle(rc);
         }));
     }
 
-    private void serve(RoutingContext rc, int count) {
-        SimulatedWork.delay(vertx, config.delayMs())
+    /** The delay (a timer, never a sleeping thread), then the bytes; HEAD gets GET's headers and no bytes made. */
+    private void afterTheDelay(RoutingContext rc, int count) {
+        SimulatedWork.delay(vertx, delayMs)
             .onSuccess(delayed -> {
-                HttpServerResponse response = rc.response()
+                rc.response()
                     .putHeader(HttpHeaders.CONTENT_TYPE, "application/octet-stream")
                     .putHeader(HttpHeaders.CONTENT_LENGTH, String.valueOf(count));
                 if (rc.request().method() == HttpMethod.HEAD) {
-                    response.end();  // the headers GET would send; bytes made for HEAD would never be sent
+                    rc.response().end();
                     return;
                 }
                 bytesServed.increment(count);
-                writeRandomBytes(response, count);
+                RandomBytes.write(rc.response(), count);
             })
             .onFailure(rc::fail);
-    }
-
-    /**
-     * Writes {@code remaining} random bytes a chunk at a time, each made only once the client has taken the ones
-     * before: a slow reader holds one chunk of memory, not its whole answer.
-     */
-    private static void writeRandomBytes(HttpServerResponse response, int remaining) {
-        int left = remaining;
-        while (left > 0 && !response.writeQueueFull() && !response.closed()) {
-            int chunk = Math.min(CHUNK_BYTES, left);
-            response.write(RandomBytes.next(chunk));
-            left -= chunk;
-        }
-        if (response.closed()) {
-            return;
-        }
-        if (left == 0) {
-            response.end();
-        } else {
-            int rest = left;
-            response.drainHandler(drained -> writeRandomBytes(response, rest));
-        }
     }
 }

@@ -8,19 +8,17 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.BindException;
-import java.net.SocketException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Runs one service the same way everywhere (its own jar, the launcher, the tests):
- * read the environment, start its own Vert.x with its own metrics, deploy, and stop gracefully.
+ * Runs one service the same way everywhere (its own jar, the launcher, the tests): read the environment, start its
+ * own Vert.x with its own metrics, deploy, and stop gracefully. A service gives {@link #main} its {@link Factory}:
+ * from the environment and its {@link HttpEdge}, the {@link Deployment} (a line of settings and its verticles).
  */
 public final class Service {
 
@@ -32,16 +30,19 @@ public final class Service {
     /** What a service deploys, decided from its environment (which is where a bad value is refused). */
     @FunctionalInterface
     public interface Factory {
-        Deployment create(Env env, ServiceHttp http);
+        Deployment create(Env env, HttpEdge edge);
     }
 
-    /**
-     * @param settings  one line on what this instance will do, logged at start
-     * @param instances how many verticle instances (event loops) serve the port
-     */
+    /** One line on what this instance will do (logged at start), and how many verticle instances serve the port. */
     public record Deployment(String settings, int instances, Supplier<? extends Deployable> verticle) {
+        /** One verticle instance: one event loop serves the port (a service that keeps one state for all). */
         public static Deployment single(String settings, Supplier<? extends Deployable> verticle) {
             return new Deployment(settings, 1, verticle);
+        }
+
+        /** One verticle instance per core, each on its event loop; what they share is made before, once. */
+        public static Deployment onEveryCore(String settings, Supplier<? extends Deployable> verticle) {
+            return new Deployment(settings, Runtime.getRuntime().availableProcessors(), verticle);
         }
     }
 
@@ -54,7 +55,7 @@ public final class Service {
         CompletableFuture<RunningService> started = new CompletableFuture<>();
         // Before the start: /readyz answers 200 as soon as the first instance listens, before the start has
         // completed, and a SIGTERM in between must still stop gracefully and exit 0.
-        stopOnShutdown(name, started, RunningService::stopAndWait);
+        GracefulExit.onSigterm(name, started, RunningService::stopAndWait);
         try {
             start(name, Env.system(), factory).onComplete(done -> {
                 if (done.succeeded()) {
@@ -69,36 +70,9 @@ public final class Service {
         try {
             started.get();
         } catch (ExecutionException | InterruptedException e) {
-            log.error("cannot start: {}", startFailure(e.getCause() == null ? e : e.getCause()));
+            log.error("cannot start: {}", FailedStart.explain(e.getCause() == null ? e : e.getCause()));
             System.exit(e.getCause() instanceof BadConfigException ? EXIT_BAD_CONFIGURATION : 1);
         }
-    }
-
-    /**
-     * For a process's main method, called before it starts anything: on SIGTERM (or Ctrl-C) waits for the start
-     * to finish, stops what started gracefully, and exits 0; a JVM ended by SIGTERM would exit 143, yet a graceful
-     * stop is a success, and says so. If the start failed there is nothing to stop, and the exit code stays the
-     * one given (main's own, or 143). The hook also runs on System.exit, so {@code started} must complete,
-     * successfully or not; a start still unfinished after {@link #GRACE} is left, and the JVM exits 143.
-     */
-    public static <T> void stopOnShutdown(String name, CompletableFuture<T> started, Consumer<T> stop) {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            T running;
-            try {
-                running = started.get(GRACE.toSeconds(), TimeUnit.SECONDS);
-            } catch (ExecutionException e) {
-                return;  // the start failed: nothing to stop
-            } catch (TimeoutException e) {
-                LoggerFactory.getLogger(name).warn("{} still starting after {} s: exiting without a graceful stop",
-                    name, GRACE.toSeconds());
-                return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            stop.accept(running);
-            Runtime.getRuntime().halt(0);
-        }, name + "-shutdown"));
     }
 
     /**
@@ -110,15 +84,15 @@ public final class Service {
     public static void checkConfiguration(String name, Env env, Factory factory) {
         ServiceMetrics metrics = new ServiceMetrics();
         try {
-            factory.create(env, httpFor(name, env, metrics));
+            factory.create(env, edgeFor(name, env, metrics));
         } finally {
             metrics.close();
         }
     }
 
-    private static ServiceHttp httpFor(String name, Env env, ServiceMetrics metrics) {
+    private static HttpEdge edgeFor(String name, Env env, ServiceMetrics metrics) {
         // Every address, as a container needs; the launcher asks for loopback (a laptop on a conference network).
-        return new ServiceHttp(name, env.ipAddress("LISTEN_ADDRESS", "0.0.0.0"), env.port("PORT", 8080),
+        return new HttpEdge(name, env.ipAddress("LISTEN_ADDRESS", "0.0.0.0"), env.port("PORT", 8080),
             env.flag("ACCESS_LOG", true), metrics);
     }
 
@@ -126,10 +100,10 @@ public final class Service {
         Logger log = LoggerFactory.getLogger(name);
         ServiceMetrics metrics = new ServiceMetrics();
         Deployment deployment;
-        ServiceHttp http;
+        HttpEdge edge;
         try {
-            http = httpFor(name, env, metrics);
-            deployment = factory.create(env, http);
+            edge = edgeFor(name, env, metrics);
+            deployment = factory.create(env, edge);
         } catch (BadConfigException e) {
             metrics.close();
             return Future.failedFuture(e);
@@ -150,8 +124,8 @@ public final class Service {
         vertx.deployVerticle(deployment.verticle(), new DeploymentOptions().setInstances(deployment.instances()))
             .onComplete(deployed -> {
                 if (deployed.succeeded()) {
-                    log.info("{} ready on port {} ({})", name, http.actualPort(), deployment.settings());
-                    started.complete(new RunningService(name, vertx, http, metrics));
+                    log.info("{} ready on port {} ({})", name, edge.actualPort(), deployment.settings());
+                    started.complete(new RunningService(name, vertx, edge, metrics));
                 } else {
                     vertx.close();
                     metrics.close();
@@ -159,20 +133,6 @@ public final class Service {
                 }
             });
         return started.future();
-    }
-
-    /** One line that tells a user why start-up failed, without a stack trace for their mistake. */
-    public static String startFailure(Throwable failure) {
-        if (failure instanceof SocketException && String.valueOf(failure.getMessage()).contains("Permission denied")) {
-            return "this user may not listen on a port below 1024 (" + failure.getMessage() + "): allow it with the "
-                + "sysctl net.ipv4.ip_unprivileged_port_start=0 (the images need it only under no_new_privs, i.e. "
-                + "allowPrivilegeEscalation: false, or with every capability dropped; compose.yaml and the Kubernetes "
-                + "manifests set it), or set PORT to 1024 or above";
-        }
-        if (failure instanceof BindException) {
-            return "the port is already in use or cannot be bound (" + failure.getMessage() + "); set PORT to a free port";
-        }
-        return failure.getMessage() == null ? failure.toString() : failure.getMessage();
     }
 
     /** Why a call failed, for one log line: its message, or its kind when it has none. */
@@ -184,23 +144,19 @@ public final class Service {
     public static final class RunningService {
         private final String name;
         private final Vertx vertx;
-        private final ServiceHttp http;
+        private final HttpEdge edge;
         private final ServiceMetrics metrics;
         private Future<Void> stopped;
 
-        private RunningService(String name, Vertx vertx, ServiceHttp http, ServiceMetrics metrics) {
+        private RunningService(String name, Vertx vertx, HttpEdge edge, ServiceMetrics metrics) {
             this.name = name;
             this.vertx = vertx;
-            this.http = http;
+            this.edge = edge;
             this.metrics = metrics;
         }
 
-        public String name() {
-            return name;
-        }
-
         public int port() {
-            return http.actualPort();
+            return edge.actualPort();
         }
 
         public ServiceMetrics metrics() {
@@ -216,7 +172,7 @@ public final class Service {
                 Logger log = LoggerFactory.getLogger(name);
                 log.info("{} stopping: finishing work in flight", name);
                 long began = System.nanoTime();
-                stopped = http.drain(vertx, GRACE)
+                stopped = edge.drain(vertx, GRACE)
                     .eventually(vertx::close)
                     .onComplete(done -> {
                         metrics.close();

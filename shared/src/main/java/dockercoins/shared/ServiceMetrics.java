@@ -13,13 +13,18 @@ import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.MetricsDomain;
 
 import java.util.stream.DoubleStream;
 
-/** One Prometheus registry per service: Vert.x HTTP metrics, JVM and process metrics, and the service's own. */
+/**
+ * The metrics: one Prometheus registry per service, served on GET /metrics, holding Vert.x's HTTP server and client
+ * metrics (latency histograms with buckets around the 100 ms delay), JVM and process metrics, and the service's own.
+ */
 public final class ServiceMetrics implements AutoCloseable {
 
     /** Bucket bounds (seconds) around the 100 ms simulated work, so p50/p99 are readable at workshop delays. */
@@ -67,6 +72,13 @@ public final class ServiceMetrics implements AutoCloseable {
     /** The Prometheus text exposition of every meter. */
     public String scrape() {
         return registry.scrape();
+    }
+
+    /** GET /metrics. */
+    void serve(RoutingContext rc) {
+        rc.response()
+            .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")
+            .end(scrape());
     }
 
     @Override

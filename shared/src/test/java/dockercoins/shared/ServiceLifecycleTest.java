@@ -38,14 +38,14 @@ class ServiceLifecycleTest {
     private static volatile CountDownLatch slowStarted = new CountDownLatch(1);
 
     /** A minimal service: GET /slow answers "done" after 1 s of simulated work. */
-    static Service.Deployment slowService(Env env, ServiceHttp http) {
+    static Service.Deployment slowService(Env env, HttpEdge http) {
         return Service.Deployment.single("test", () -> new VerticleBase() {
             @Override
             public Future<?> start() {
                 Router router = http.router(vertx);
                 router.get("/slow").handler(rc -> {
                     slowStarted.countDown();
-                    SimulatedWork.delay(vertx, 1000).onSuccess(done -> ServiceHttp.reply(rc, 200, "done"));
+                    SimulatedWork.delay(vertx, 1000).onSuccess(done -> PlainText.reply(rc, 200, "done"));
                 });
                 return http.listen(vertx, router);
             }

@@ -3,37 +3,35 @@ package dockercoins.webui;
 import dockercoins.shared.RedisKeys;
 import dockercoins.shared.RedisUrl;
 import dockercoins.shared.Service;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import io.vertx.redis.client.ResponseType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
+import static dockercoins.webui.RedisAnswers.answer;
+import static dockercoins.webui.RedisAnswers.pairs;
+import static dockercoins.webui.RedisAnswers.whole;
+
 /**
- * Reads the miner's figures from Redis for every viewer at once: one pipelined MULTI/EXEC per poll
- * (so {@code hashes} and the per-worker counts are read at the same instant), never two polls at a time.
- * Keeps the latest {@link MinerSnapshot} and the speed of the last {@value #HISTORY_POINTS} polls.
- * It only reads: stale workers are left in Redis (the per-worker counts must keep adding up to
- * {@code hashes}) and simply drop out of view once they stop reporting.
+ * The poll: reads the miner's figures from Redis for every viewer at once, one pipelined MULTI/EXEC per poll
+ * (so {@code hashes} and the per-worker counts are read at the same instant), never two polls at a time, and hands
+ * each {@link MinerSnapshot} (good, or saying why not) to the webui; keeps the latest for /json. It only reads:
+ * stale workers are left in Redis (the per-worker counts must keep adding up to {@code hashes}) and simply drop out
+ * of view once they stop reporting.
  */
 final class MinerWatch {
 
@@ -41,8 +39,6 @@ final class MinerWatch {
     static final long POLL_EVERY_MS = 1_000;
     /** A worker is active while it reported within this long: five missed one-second reports. */
     static final long ACTIVE_MS = 5_000;
-    /** One point per poll, as many as the original's chart kept. */
-    static final int HISTORY_POINTS = 250;
     /** A poll that takes longer makes Redis "unreachable" on the page; the poll itself is not repeated meanwhile. */
     static final long POLL_TIMEOUT_MS = 2_000;
 
@@ -50,17 +46,15 @@ final class MinerWatch {
 
     private final URI redisUrl;
     private final LongSupplier clock;
-    private final MeterRegistry registry;
+    private final MinerMeters meters;
     private final Speedometer workerSpeeds = new Speedometer();
     /** The speed of the hashes no per-worker figure explains: workers that write none, such as the original's. */
     private final Speedometer otherSpeed = new Speedometer();
-    private final ArrayDeque<JsonArray> history = new ArrayDeque<>();
     private Redis redis;
     private Consumer<MinerSnapshot> onSnapshot;
     private boolean pollInFlight;
     /** How far Redis's clock is ahead of this one, as the last poll's TIME said. */
     private long redisClockAheadMs;
-    private boolean metersRegistered;
     private volatile MinerSnapshot latest = MinerSnapshot.connecting(System.currentTimeMillis());
 
     MinerWatch(URI redisUrl, MeterRegistry registry) {
@@ -70,7 +64,7 @@ final class MinerWatch {
     /** With this node's clock given: tests set one that is off from Redis's. */
     MinerWatch(URI redisUrl, MeterRegistry registry, LongSupplier clock) {
         this.redisUrl = redisUrl;
-        this.registry = registry;
+        this.meters = new MinerMeters(registry);
         this.clock = clock;
     }
 
@@ -90,11 +84,6 @@ final class MinerWatch {
 
     MinerSnapshot latest() {
         return latest;
-    }
-
-    /** The latest snapshot with the speed history, [[now, speed], …] oldest first: a new page's first event. */
-    JsonObject latestWithHistory() {
-        return latest.toJson().put("history", new JsonArray(new ArrayList<>(history)));
     }
 
     /**
@@ -136,15 +125,7 @@ final class MinerWatch {
 
     private void publish(MinerSnapshot snapshot) {
         latest = snapshot;
-        if (snapshot.redisOk()) {
-            registerMeters();
-        }
-        history.addLast(new JsonArray()
-            .add(MinerSnapshot.seconds(snapshot.nowMs()))
-            .add(MinerSnapshot.rounded(snapshot.speed())));
-        while (history.size() > HISTORY_POINTS) {
-            history.removeFirst();
-        }
+        meters.show(snapshot);
         onSnapshot.accept(snapshot);
     }
 
@@ -196,9 +177,9 @@ final class MinerWatch {
 
     /** Redis did not answer (unreachable), or answered with what DockerCoins never writes (bad data). */
     private MinerSnapshot failing(Throwable cause, long atMs) {
-        String state = cause instanceof BadData ? MinerSnapshot.BAD_DATA : MinerSnapshot.UNREACHABLE;
-        String problem = cause instanceof BadData ? cause.getMessage() : null;
-        if (state.equals(latest.redis()) && java.util.Objects.equals(problem, latest.problem())) {
+        String state = cause instanceof RedisAnswers.BadData ? MinerSnapshot.BAD_DATA : MinerSnapshot.UNREACHABLE;
+        String problem = cause instanceof RedisAnswers.BadData ? cause.getMessage() : null;
+        if (state.equals(latest.redis()) && Objects.equals(problem, latest.problem())) {
             return latest.failing(state, latest.redisSince(), atMs, problem);
         }
         // Once per outage or per kind of bad data: the page says which; the log says why.
@@ -209,73 +190,5 @@ final class MinerWatch {
                 POLL_EVERY_MS / 1000);
         }
         return latest.failing(state, atMs, atMs, problem);
-    }
-
-    /** Redis answered, but not with what DockerCoins writes there (e.g. `hashes` set by hand to "12.5"). */
-    static final class BadData extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-
-        BadData(String problem) {
-            super(problem, null, false, false);
-        }
-    }
-
-    /** The reply for {@code key}, unless Redis refused the command (e.g. WRONGTYPE: the key has another type). */
-    private static Response answer(String key, Response reply) {
-        if (reply != null && reply.type() == ResponseType.ERROR) {
-            throw new BadData(key + ": " + reply);
-        }
-        return reply;
-    }
-
-    private static long whole(String key, Response reply) {
-        try {
-            return Long.parseLong(reply.toString());
-        } catch (NumberFormatException e) {
-            throw new BadData(key + " holds \"" + reply + "\", expected an integer");
-        }
-    }
-
-    /**
-     * The meters appear with the first figures read: a counter that started at 0 and then jumped to
-     * the real total would look, to Prometheus, like a burst of hashing.
-     */
-    private void registerMeters() {
-        if (metersRegistered) {
-            return;
-        }
-        metersRegistered = true;
-        Gauge.builder("dockercoins.coins", this, watch -> watch.latest.coins())
-            .description("Coins in the wallet (HLEN wallet), as last read from Redis")
-            .register(registry);
-        FunctionCounter.builder("dockercoins.hashes", this, watch -> watch.latest.hashes())
-            .description("Hashes computed by all workers (GET hashes), as last read from Redis")
-            .register(registry);
-        Gauge.builder("dockercoins.workers.active", this, watch -> watch.latest.workers().size())
-            .description("Workers that reported within the last " + ACTIVE_MS / 1000 + " s, as last read from Redis")
-            .register(registry);
-    }
-
-    /** Field/value pairs, whichever way Redis sends them: a RESP3 map, RESP3 pairs, or a RESP2 flat list. */
-    private static Map<String, Response> pairs(Response reply) {
-        Map<String, Response> pairs = new LinkedHashMap<>();
-        if (reply == null) {
-            return pairs;
-        }
-        if (reply.isMap()) {
-            for (String key : reply.getKeys()) {
-                pairs.put(key, reply.get(key));
-            }
-            return pairs;
-        }
-        for (int i = 0; i < reply.size(); i++) {
-            Response item = reply.get(i);
-            if (item.type() == ResponseType.MULTI) {
-                pairs.put(item.get(0).toString(), item.get(1));
-            } else {
-                pairs.put(item.toString(), reply.get(++i));
-            }
-        }
-        return pairs;
     }
 }

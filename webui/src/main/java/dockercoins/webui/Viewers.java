@@ -28,7 +28,7 @@ final class Viewers {
      */
     void add(HttpServerResponse stream, JsonObject first) {
         first.put("page", new JsonObject()
-            .put("historySeconds", MinerWatch.HISTORY_POINTS * MinerWatch.POLL_EVERY_MS / 1000)
+            .put("historySeconds", SpeedHistory.POINTS * MinerWatch.POLL_EVERY_MS / 1000)
             .put("silentAfterMs", SILENT_AFTER_MS)
             .put("reconnectMs", RECONNECT_MS));
         stream.setChunked(true)

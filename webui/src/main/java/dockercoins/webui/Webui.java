@@ -1,72 +1,62 @@
 package dockercoins.webui;
 
 import dockercoins.shared.Env;
+import dockercoins.shared.HttpEdge;
 import dockercoins.shared.RedisUrl;
 import dockercoins.shared.Service;
-import dockercoins.shared.ServiceHttp;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.StaticHandler;
-
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.util.Properties;
 
 /**
- * webui: the dashboard ({@code index.html} and its assets), {@code GET /json} as the original served it,
- * and {@code GET /events}, which pushes the figures of the one Redis poll to every open dashboard.
+ * webui: the dashboard, and {@code GET /json} as the original's webui served it. Read this first: poll → snapshot →
+ * page and events. Every second one Redis poll, whatever the number of viewers, makes a {@link MinerSnapshot}; it goes
+ * to every open page's event stream ({@code GET /events}) and answers {@code /json}. The rest of webui: MinerWatch (the
+ * poll: one MULTI/EXEC, read by RedisAnswers, speeds by Speedometer, metrics by MinerMeters), Viewers (the streams),
+ * SpeedHistory (the chart's past), DashboardFiles (the page and its headers). What every service shares (/healthz,
+ * /readyz, /metrics, the access log, the connection bounds, the graceful stop) comes with {@link HttpEdge#router}: see
+ * shared's package-info.java.
  */
 public final class Webui extends VerticleBase {
 
-    /** The page may load from the webui only: no inline script or style, nothing from elsewhere. */
-    static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
-        + "img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
-        + "frame-ancestors 'self'";
-
-    private final ServiceHttp http;
+    private final HttpEdge http;
     private final MinerWatch watch;
-    private final String chartJs;
+    private final DashboardFiles dashboard;
     private final Viewers viewers = new Viewers();
+    private final SpeedHistory history = new SpeedHistory();
     private long pollTimer;
 
-    private Webui(ServiceHttp http, MinerWatch watch, String chartJs) {
+    private Webui(HttpEdge http, MinerWatch watch, DashboardFiles dashboard) {
         this.http = http;
         this.watch = watch;
-        this.chartJs = chartJs;
+        this.dashboard = dashboard;
     }
 
     public static void main(String[] args) {
         Service.main("webui", Webui::deployment);
     }
 
-    public static Service.Deployment deployment(Env env, ServiceHttp http) {
+    /** One instance: one Redis poll and one set of viewers for the whole service. */
+    public static Service.Deployment deployment(Env env, HttpEdge http) {
         MinerWatch watch = new MinerWatch(RedisUrl.from(env), http.registry());
-        String chartJs = chartJsDirectory();
-        // One instance: one Redis poll and one set of viewers for the whole service.
-        return Service.Deployment.single(
-            "reading " + watch.where() + " every " + MinerWatch.POLL_EVERY_MS + " ms",
-            () -> new Webui(http, watch, chartJs));
+        DashboardFiles dashboard = new DashboardFiles();
+        return Service.Deployment.single("reading " + watch.where() + " every " + MinerWatch.POLL_EVERY_MS + " ms",
+            () -> new Webui(http, watch, dashboard));
     }
 
     @Override
     public Future<?> start() {
         Router router = http.router(vertx);
-        // First of all routes, so that /metrics, /healthz and the 404s carry these headers too.
-        router.route().order(-1).handler(this::safeHeaders);
-        // HEAD too: otherwise the static handler below would answer HEAD / with the page itself.
-        ServiceHttp.get(router, "/").handler(this::toDashboard);
-        ServiceHttp.get(router, "/json").handler(this::json);
-        ServiceHttp.get(router, "/events").handler(this::events);
-        ServiceHttp.get(router, "/vendor/*").handler(StaticHandler.create(chartJs).setCachingEnabled(false));
-        // GET and HEAD only: another method on the dashboard's files is a 405, as on every other path.
-        ServiceHttp.get(router, "/*").handler(StaticHandler.create("webroot").setCachingEnabled(false)
-            .setDirectoryListing(false));
-        watch.start(vertx, snapshot -> viewers.send(snapshot.toJson()));
+        DashboardFiles.secureEveryAnswer(router);
+        // HEAD too: otherwise the dashboard's files, served last, would answer HEAD / with the page itself.
+        HttpEdge.get(router, "/").handler(this::toDashboard);
+        HttpEdge.get(router, "/json").handler(this::json);
+        HttpEdge.get(router, "/events").handler(this::events);
+        dashboard.serve(router);
+        watch.start(vertx, this::show);
         pollTimer = vertx.setPeriodic(0, MinerWatch.POLL_EVERY_MS, tick -> poll());
         // Listening does not wait for Redis: the webui is up (and ready) without it, only the figures are missing.
         return http.listen(vertx, router);
@@ -87,14 +77,10 @@ public final class Webui extends VerticleBase {
         watch.poll();
     }
 
-    private void safeHeaders(RoutingContext rc) {
-        rc.response().headers()
-            .set("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-            .set("X-Content-Type-Options", "nosniff")
-            .set("Referrer-Policy", "no-referrer")
-            // Live figures and a small page: always ask again, so an upgraded webui is seen at once.
-            .set(HttpHeaders.CACHE_CONTROL, "no-cache");
-        rc.next();
+    /** Each poll's snapshot, good or failing: a point of the chart, and an event to every open page. */
+    private void show(MinerSnapshot snapshot) {
+        history.add(snapshot);
+        viewers.send(snapshot.toJson());
     }
 
     /** Relative, so that it stays under a proxy's path prefix such as kubectl proxy's. */
@@ -112,27 +98,13 @@ public final class Webui extends VerticleBase {
             .end(latest.toJson().encode());
     }
 
+    /** A page's event stream: first the latest figures with the chart's past, then one event per poll. */
     private void events(RoutingContext rc) {
         if (rc.request().method() == HttpMethod.HEAD) {
             // A stream's headers, and done: a HEAD stream would never end, holding its connection and a viewer's place.
             rc.response().putHeader(HttpHeaders.CONTENT_TYPE, Viewers.CONTENT_TYPE).end();
             return;
         }
-        viewers.add(rc.response(), watch.latestWithHistory());
-    }
-
-    /** Chart.js comes as a WebJar; its version, set once in the parent pom, is read from the WebJar itself. */
-    private static String chartJsDirectory() {
-        Properties webJar = new Properties();
-        try (InputStream in = Webui.class.getClassLoader()
-            .getResourceAsStream("META-INF/maven/org.webjars.npm/chart.js/pom.properties")) {
-            if (in == null) {
-                throw new IllegalStateException("the Chart.js WebJar is missing from the classpath");
-            }
-            webJar.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return "META-INF/resources/webjars/chart.js/" + webJar.getProperty("version") + "/dist";
+        viewers.add(rc.response(), watch.latest().toJson().put("history", history.toJson()));
     }
 }

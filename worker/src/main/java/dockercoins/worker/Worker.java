@@ -1,9 +1,10 @@
 package dockercoins.worker;
 
 import dockercoins.shared.Env;
+import dockercoins.shared.HttpEdge;
+import dockercoins.shared.PlainText;
 import dockercoins.shared.RedisUrl;
 import dockercoins.shared.Service;
-import dockercoins.shared.ServiceHttp;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -37,7 +38,7 @@ public final class Worker extends VerticleBase {
     private static final int STUCK_MARGIN_MS = 5000;
 
     private final WorkerConfig config;
-    private final ServiceHttp http;
+    private final HttpEdge http;
     private Redis redis;
     private RngAndHasher rngAndHasher;
     private RetrySchedule rngRetries;
@@ -50,7 +51,7 @@ public final class Worker extends VerticleBase {
     /** When a loop last got anywhere: finished a turn, failed one, or held off for Redis. Read by /healthz. */
     private volatile long progressedAtNanos = System.nanoTime();
 
-    private Worker(WorkerConfig config, ServiceHttp http) {
+    private Worker(WorkerConfig config, HttpEdge http) {
         this.config = config;
         this.http = http;
     }
@@ -62,7 +63,7 @@ public final class Worker extends VerticleBase {
         Service.main("worker", Worker::deployment);
     }
 
-    public static Service.Deployment deployment(Env env, ServiceHttp http) {
+    public static Service.Deployment deployment(Env env, HttpEdge http) {
         WorkerConfig config = WorkerConfig.from(env);
         return Service.Deployment.single(config.describe(), () -> new Worker(config, http));
     }
@@ -80,7 +81,7 @@ public final class Worker extends VerticleBase {
         Router router = http.router(vertx);
         // Before the shared /healthz (which says only that the process answers): a worker whose loops are stuck
         // answers too, and only a restart helps it.
-        ServiceHttp.get(router, "/healthz").order(-1).handler(this::liveness);
+        HttpEdge.get(router, "/healthz").order(-1).handler(this::liveness);
         return http.listen(vertx, router).onSuccess(listening -> {
             reporter.start();
             for (int i = 0; i < config.concurrency(); i++) {
@@ -136,10 +137,10 @@ public final class Worker extends VerticleBase {
         long turnAtMostMs = config.delayMs() + config.reportMs()
             + 2L * (RngAndHasher.CONNECT_TIMEOUT_MS + RngAndHasher.REQUEST_TIMEOUT_MS) + STUCK_MARGIN_MS;
         if (stopping || stuckForMs <= turnAtMostMs) {
-            ServiceHttp.reply(rc, 200, "ok");
+            PlainText.reply(rc, 200, "ok");
             return;
         }
-        ServiceHttp.reply(rc, 503, "stuck: no mining loop has finished a turn for " + stuckForMs / 1000 + " s");
+        PlainText.reply(rc, 503, "stuck: no mining loop has finished a turn for " + stuckForMs / 1000 + " s");
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dockercoins.shared.testing;
 
 import dockercoins.shared.Env;
+import dockercoins.shared.FailedStart;
 import dockercoins.shared.Service;
 import dockercoins.shared.Service.RunningService;
 import io.vertx.core.Future;
@@ -52,7 +53,7 @@ public final class Services {
             started.stopAndWait();
             throw new AssertionError(name + " started although it should not have, with " + env);
         } catch (java.util.concurrent.ExecutionException e) {
-            return Service.startFailure(e.getCause());
+            return FailedStart.explain(e.getCause());
         } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
             throw new AssertionError(e);
         }

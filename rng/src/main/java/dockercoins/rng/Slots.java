@@ -6,23 +6,23 @@ import java.util.List;
 import java.util.Queue;
 
 /**
- * RNG_CONCURRENCY: at most {@code limit} requests are served at once, the rest wait in arrival
- * order. With a limit of 1 this is the original rng's single-threaded bottleneck. Shared by every
+ * RNG_CONCURRENCY's slots: at most {@code limit} requests are served at once, the rest wait for a slot in
+ * arrival order. With a limit of 1 this is the original rng's single-threaded bottleneck. Shared by every
  * event loop of the service, hence the (short) lock.
  */
-final class ServingQueue {
+final class Slots {
 
     private final int limit;
     private final Queue<Runnable> waiting = new ArrayDeque<>();
     private int serving;
 
     /** @param limit 0 for no limit */
-    ServingQueue(int limit) {
+    Slots(int limit) {
         this.limit = limit;
     }
 
-    /** Runs {@code serve} now if a place is free, else when one frees up; it must call {@link #leave()} once. */
-    void enter(Runnable serve) {
+    /** Runs {@code serve} now if a slot is free, else when one frees up; it must call {@link #free()} once. */
+    void whenFree(Runnable serve) {
         if (limit == 0) {
             serve.run();
             return;
@@ -37,7 +37,7 @@ final class ServingQueue {
         serve.run();
     }
 
-    void leave() {
+    void free() {
         if (limit == 0) {
             return;
         }
@@ -54,7 +54,7 @@ final class ServingQueue {
     }
 
     /** On stop: every request waiting is let through at once, to be answered 503 rather than served in turn. */
-    void releaseAll() {
+    void freeAll() {
         List<Runnable> released;
         synchronized (this) {
             released = new ArrayList<>(waiting);
