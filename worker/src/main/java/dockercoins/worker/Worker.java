@@ -2,14 +2,12 @@ package dockercoins.worker;
 
 import dockercoins.shared.Env;
 import dockercoins.shared.HttpEdge;
-import dockercoins.shared.PlainText;
 import dockercoins.shared.RedisUrl;
 import dockercoins.shared.Service;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import io.vertx.redis.client.Redis;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * and /readyz. This file is the loop; the rest lives in RngAndHasher (the HTTP calls: timeouts, answers checked,
  * connection lifetime), CoinBuffer (what is counted and not yet in Redis), Reporter (the reports, each applied once by
  * report.lua), RetrySchedule (the backoff after a failure, and its log lines), Pauses (the sleeps, cut short on stop),
- * WorkerConfig (the environment) and WalletAudit ({@code worker.jar audit}).
+ * Liveness (/healthz: stuck or not), WorkerConfig (the environment) and WalletAudit ({@code worker.jar audit}).
  */
 public final class Worker extends VerticleBase {
 
@@ -34,8 +32,6 @@ public final class Worker extends VerticleBase {
     /** On stop, loops in flight get this long to finish, then counts and coins this long to reach Redis: 15 s of 30. */
     private static final Duration LOOPS_GRACE = Duration.ofSeconds(5);
     private static final Duration FLUSH_GRACE = Duration.ofSeconds(10);
-    /** Beyond the longest a turn can take, before the worker calls itself stuck: a long GC pause is not stuck. */
-    private static final int STUCK_MARGIN_MS = 5000;
 
     private final WorkerConfig config;
     private final HttpEdge http;
@@ -48,12 +44,12 @@ public final class Worker extends VerticleBase {
     private final List<Future<Void>> loops = new ArrayList<>();
     private Pauses pauses;
     private boolean stopping;
-    /** When a loop last got anywhere: finished a turn, failed one, or held off for Redis. Read by /healthz. */
-    private volatile long progressedAtNanos = System.nanoTime();
+    private final Liveness liveness;
 
     private Worker(WorkerConfig config, HttpEdge http) {
         this.config = config;
         this.http = http;
+        this.liveness = new Liveness(config);
     }
 
     public static void main(String[] args) {
@@ -81,7 +77,7 @@ public final class Worker extends VerticleBase {
         Router router = http.router(vertx);
         // Before the shared /healthz (which says only that the process answers): a worker whose loops are stuck
         // answers too, and only a restart helps it.
-        HttpEdge.get(router, "/healthz").order(-1).handler(this::liveness);
+        HttpEdge.get(router, "/healthz").order(-1).handler(liveness::handle);
         return http.listen(vertx, router).onSuccess(listening -> {
             reporter.start();
             for (int i = 0; i < config.concurrency(); i++) {
@@ -96,7 +92,7 @@ public final class Worker extends VerticleBase {
     private void nextTurn(Promise<Void> ended, long pauseMs) {
         long began = System.nanoTime();
         pauses.of(pauseMs).onComplete(paused -> {
-            progressedAtNanos = System.nanoTime();
+            liveness.progressed();
             if (stopping) {
                 ended.complete();
             } else if (!coins.canHoldMore()) {
@@ -104,7 +100,7 @@ public final class Worker extends VerticleBase {
             } else {
                 // Never fails: a failed call answers its retry delay instead of the sleep.
                 workOnce(began).onSuccess(nextPauseMs -> {
-                    progressedAtNanos = System.nanoTime();
+                    liveness.progressed();
                     nextTurn(ended, nextPauseMs);
                 });
             }
@@ -127,22 +123,6 @@ public final class Worker extends VerticleBase {
             .otherwise(rngRetries::delayAfter);
     }
 
-    /**
-     * Fails when no loop has got anywhere for longer than a turn can take however rng, hasher and Redis fare: a failed
-     * turn still ends and is retried within a second, and a loop holding off while Redis is away wakes every report
-     * interval. Only a worker whose loops are stuck goes past it, and a restart is what helps it.
-     */
-    private void liveness(RoutingContext rc) {
-        long stuckForMs = (System.nanoTime() - progressedAtNanos) / 1_000_000;
-        long turnAtMostMs = config.delayMs() + config.reportMs()
-            + 2L * (RngAndHasher.CONNECT_TIMEOUT_MS + RngAndHasher.REQUEST_TIMEOUT_MS) + STUCK_MARGIN_MS;
-        if (stopping || stuckForMs <= turnAtMostMs) {
-            PlainText.reply(rc, 200, "ok");
-            return;
-        }
-        PlainText.reply(rc, 503, "stuck: no mining loop has finished a turn for " + stuckForMs / 1000 + " s");
-    }
-
     @Override
     public Future<?> stop() {
         return stopMining(LOOPS_GRACE)
@@ -155,6 +135,7 @@ public final class Worker extends VerticleBase {
     /** No loop starts another turn; completes once the turns in flight are done, or after {@code grace}. */
     private Future<Void> stopMining(Duration grace) {
         stopping = true;
+        liveness.stopping();
         pauses.cutShort();
         return Future.join(loops).<Void>mapEmpty()
             .timeout(grace.toMillis(), TimeUnit.MILLISECONDS)
