@@ -230,6 +230,32 @@ class LauncherIT {
     }
 
     @Test
+    void ctrlCInATerminalLosesNoHashOfTheEmbeddedRedis() throws Exception {
+        // setsid makes the launcher lead a process group, as a shell makes a command it runs in the foreground; the
+        // terminal's Ctrl-C is SIGINT to that whole group, the embedded redis-server included unless it keeps apart.
+        List<String> command = List.of("setsid", ChildProcess.javaBinary(), "-jar", JAR.toString(),
+            "--workers", "2", "--ports", String.valueOf(freeBasePort(2)));
+        List<String> output;
+        try (ChildProcess launcher = ChildProcess.start(command, Map.of("ACCESS_LOG", "false",
+            "WORKER_DELAY_MS", "10",
+            // A long report interval: nearly everything counted is still unreported at Ctrl-C.
+            "WORKER_REPORT_MS", "60000"))) {
+            launcher.awaitLine(line -> line.contains("DockerCoins is mining"), Duration.ofSeconds(90));
+            Thread.sleep(3000);
+            launcher.signalGroup("INT");
+            assertEquals(0, launcher.awaitExit(Duration.ofSeconds(60)), launcher.output());
+            output = launcher.lines();
+        }
+        List<String> tallies = output.stream().filter(line -> TALLY.matcher(line).find()).toList();
+        assertEquals(2, tallies.size(), String.join("\n", output));
+        for (String line : tallies) {
+            Matcher tally = TALLY.matcher(line);
+            assertTrue(tally.find() && Long.parseLong(tally.group(2)) > 0, "nothing was mined: " + line);
+            assertEquals("0", tally.group(3), String.join("\n", output));
+        }
+    }
+
+    @Test
     void listensOnLoopbackOnlyUnlessAskedForEveryAddress() throws Exception {
         // A laptop on a conference network shows nothing to it; a lab VM, opened by its address, needs the flag.
         InetAddress own = ownNonLoopbackAddress();

@@ -95,7 +95,8 @@ public final class LocalRedis implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return;
         }
-        List<String> command = new ArrayList<>(List.of(binary.getAbsolutePath(),
+        List<String> command = new ArrayList<>(OWN_SESSION);
+        command.addAll(List.of(binary.getAbsolutePath(),
             "--port", String.valueOf(port),
             "--bind", "127.0.0.1",
             "--dir", dataDir.toString(),
@@ -182,6 +183,16 @@ public final class LocalRedis implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
+
+    /**
+     * Ctrl-C in a terminal signals the whole foreground process group, redis-server with it, and Redis exits at once:
+     * the workers' last counts (flushed on stop) would then find no Redis. In a session of its own it hears only us,
+     * and stops after the workers. setsid (util-linux) runs redis-server in place, so the process is still Redis.
+     */
+    private static final List<String> OWN_SESSION = Stream.of("/usr/bin/setsid", "/bin/setsid")
+        .filter(setsid -> Files.isExecutable(Path.of(setsid)))
+        .limit(1)
+        .toList();
 
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {

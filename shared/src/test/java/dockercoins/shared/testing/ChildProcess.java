@@ -89,6 +89,17 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a POSIX signal to the process's whole group, as a terminal's Ctrl-C does ("INT"); the process must lead its
+     * group (started under setsid).
+     */
+    public void signalGroup(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, "--", "-" + process.pid()).start();
+        if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -" + name + " -- -" + process.pid() + " failed");
+        }
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
