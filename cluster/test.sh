@@ -688,9 +688,13 @@ if wants daemonset; then
         ds_ip=$(kc get pod "${ds_pod}" -o jsonpath='{.status.podIP}')
         in_endpoints() { kc get endpoints rng -o jsonpath='{.subsets[*].addresses[*].ip}' | grep -qw "${ds_ip}"; }
         check "its pod (${ds_ip}) is an endpoint of Service rng" wait_for 30 "DaemonSet pod in rng's endpoints" in_endpoints
-        sleep 5
-        served=$(kc logs "${ds_pod}" | grep -c 'GET /32')    # not logs ds/rng: the Deployment's pods match too
-        check "it gets the workers' traffic (${served} GET /32 in its access log)" test "${served}" -gt 0
+        # A worker picks an rng pod per connection and renews its connections every 3 to 5 s: each renewal has an
+        # even chance of reaching the new pod, so it gets traffic within seconds, not at once.
+        # Not logs ds/rng: the Deployment's pods match too.
+        ds_served() { kc logs "${ds_pod}" | grep -c 'GET /32'; }
+        ds_has_traffic() { [ "$(ds_served)" -gt 0 ]; }
+        wait_for 60 "the DaemonSet's pod gets a GET /32" ds_has_traffic || true
+        check "it gets the workers' traffic ($(ds_served) GET /32 in its access log)" ds_has_traffic
     fi
     kc delete daemonset rng --wait=true --timeout=60s >/dev/null
 fi
