@@ -185,14 +185,11 @@ public final class LocalRedis implements AutoCloseable {
     }
 
     /**
-     * Ctrl-C in a terminal signals the whole foreground process group, redis-server with it, and Redis exits at once:
-     * the workers' last counts (flushed on stop) would then find no Redis. In a session of its own it hears only us,
-     * and stops after the workers. setsid (util-linux) runs redis-server in place, so the process is still Redis.
+     * Ctrl-C in a terminal signals the whole foreground process group: redis-server would exit before the workers'
+     * last report. In a session of its own (setsid runs it in place) it hears only us, and stops after the workers.
      */
     private static final List<String> OWN_SESSION = Stream.of("/usr/bin/setsid", "/bin/setsid")
-        .filter(setsid -> Files.isExecutable(Path.of(setsid)))
-        .limit(1)
-        .toList();
+        .filter(setsid -> Files.isExecutable(Path.of(setsid))).limit(1).toList();
 
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
