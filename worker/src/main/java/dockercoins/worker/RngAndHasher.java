@@ -32,7 +32,7 @@ final class RngAndHasher {
      * label) still gets this worker's requests, and how soon a scaled-up rng gets its share. But each renewal opens a
      * connection, which cost about 1 ms of CPU in rng, hasher and worker together while they warm up (measured: 10
      * workers of 100 loops at the workshop's delays, renewing every second, opened 1,200 connections a second and did
-     * half the hashes of workers that never renewed: worker/README.md). So a worker renews about
+     * half the hashes of workers that never renewed: BENCHMARKS.md, "Connection renewal"). So a worker renews about
      * {@value #RENEWALS_PER_SECOND} of its connections a second at most: a connection lives at least 3 s, and longer
      * when the worker has more loops (and so more connections), at most 60 s; then up to two thirds more, drawn for
      * each connection, so that connections opened together are not renewed together.
