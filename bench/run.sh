@@ -207,6 +207,7 @@ JRE 17, @jvm.options|@jvm.options
 JVM defaults (JRE 25)|+jre25"}
 MAX_RAM=-XX:MaxRAM=256m                      # what the manifests' 256 MiB memory limit shows the JVM
 WARM_WINDOW=${WARM_WINDOW:-60}               # seconds of mining sampled per candidate; steady = the last third
+JOIN_WINDOW=${JOIN_WINDOW:-30}               # seconds a new worker, joining warm rng and hasher, is sampled
 AOT_TRAIN_S=${AOT_TRAIN_S:-30}               # the training run of the AOT caches, as the Dockerfile's
 SCALE_OUT=${SCALE_OUT:-"10 100"}             # worker processes, loops each: the scale-out case
 SCALE_OUT_AT=${SCALE_OUT_AT:-"10 20 40"}     # seconds after the workers' launch: the rate over the 5 s before
@@ -292,16 +293,32 @@ pods() { # label flags -> one table row: start-up, warm-up, steady hashes/s, RSS
         samples+=("$t:$(hashes_now)")
     done
     local after="$(rss_mib $rng)/$(rss_mib $hasher)/$(rss_mib $webui)/$(rss_mib $worker)"
+    # A new worker joining: the first one stopped, a fresh one launched against the rng and hasher now warm, as
+    # `kubectl scale` adds a pod to a running miner; sampled each second for $JOIN_WINDOW s from its launch.
+    stop "$worker"
+    start_ms=$(ms_now)
+    start_pod "$flags" worker $((BASE + 4)) "${worker_env[@]}" WORKER_CONCURRENCY=32 WORKER_DELAY_MS=0
+    worker=$pid
+    wait_ready $((BASE + 4)) 20000 > /dev/null
+    local joined=()
+    for t in $(seq 1 "$JOIN_WINDOW"); do
+        at_ms $((start_ms + t * 1000))
+        joined+=("$(hashes_now)")
+    done
     stop "$rng" "$hasher" "$webui" "$worker"
     local scaled; scaled=$(scale_out "$flags")
     # Steady: the rate over the last third; warm-up: from launch until a 3 s average first reaches 90 % of it.
+    # The new worker's warm-up: until a 3 s average first reaches 90 % of the first worker's steady rate.
     printf '%s\n' "${samples[@]}" | awk -F: -v label="$label" -v startup="${times[*]}" -v idle="$idle" \
-        -v after="$after" -v n="$WARM_WINDOW" -v scaled="$scaled" -v linear="$linear" '
+        -v after="$after" -v n="$WARM_WINDOW" -v scaled="$scaled" -v linear="$linear" -v joined="${joined[*]}" '
         { at[$1] = $2 }
         END {
             from = int(n * 2 / 3); steady = (at[n] - at[from]) / (n - from)
             warm = "> " n " s"
             for (t = 4; t <= n; t++) if ((at[t] - at[t - 3]) / 3 >= 0.9 * steady) { warm = t " s"; break }
+            k = split(joined, j, " "); join = "> " k " s"
+            for (t = 4; t <= k; t++) if ((j[t] - j[t - 3]) / 3 >= 0.9 * steady) { join = t " s"; break }
+            warm = warm " / " join
             split(startup, s, " ")
             k = split(scaled, r, "/"); pct = ""
             for (i = 1; i <= k; i++) pct = pct (i > 1 ? " / " : "") sprintf("%.0f %%", 100 * r[i] / linear)
@@ -357,7 +374,7 @@ if [ "$what" = all ] || [ "$what" = shipped ]; then
     echo
     echo "One loop at the default delays: $one hashes/s, so $((workers * loops)) loops make $linear hashes/s if linear."
     echo
-    echo "| flags (all with $MAX_RAM) | start-up rng / hasher / webui / worker | warm-up to 90 % | steady hashes/s, 1 worker x 32 loops, delays 0 | RSS idle, default delays, rng / hasher / webui / worker | RSS after load | $((workers * loops)) loops in $workers worker processes, default delays: hashes/s at $(echo $SCALE_OUT_AT | sed 's| | / |g') s (of linear) |"
+    echo "| flags (all with $MAX_RAM) | start-up rng / hasher / webui / worker | warm-up to 90 %: whole pipeline cold / a new worker joining | steady hashes/s, 1 worker x 32 loops, delays 0 | RSS idle, default delays, rng / hasher / webui / worker | RSS after load | $((workers * loops)) loops in $workers worker processes, default delays: hashes/s at $(echo $SCALE_OUT_AT | sed 's| | / |g') s (of linear) |"
     echo "|---|---|---|---|---|---|---|"
     while IFS='|' read -r label flags; do
         pods "$label" "$flags $MAX_RAM"
