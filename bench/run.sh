@@ -9,7 +9,7 @@
 #   bench/run.sh shipped    every service its own process, like pods: the images' JRE 25 with its AOT
 #                           cache against the previous JRE 17 with its class archive and other
 #                           candidates, the scale-out case, and the limit (bench/Limit.java); about
-#                           25 minutes; needs Temurin 25 ($JAVA25) besides the JDK 17+ on the PATH
+#                           35 minutes; needs Temurin 25 ($JAVA25) besides the JDK 17+ on the PATH
 #   bench/run.sh profile    where the CPU goes: async-profiler on each process at steady state
 #                           (not part of everything)
 # Linux on x86-64 or arm64 (it reads /proc); the Maven repository is wherever Maven's settings put it.
@@ -198,6 +198,7 @@ fi
 CANDIDATES=${CANDIDATES:-"shipped: JRE 25, AOT cache|+jre25 @jvm.options +aot
 JRE 25, AOT cache, compact object headers|+jre25 @jvm.options -XX:+UseCompactObjectHeaders +aot
 JRE 25, AOT cache, the default JIT thresholds|+jre25 @jvm.options -XX:CompileThresholdScaling=1 +aot
+JRE 25, AOT cache, compiled eagerly from the trained profiles|+jre25 @jvm.options -XX:+UnlockExperimentalVMOptions -XX:+AOTCompileEagerly +aot
 JRE 25, no cache|+jre25 @jvm.options
 previous: JRE 17, class archive (CDS)|@jvm.options +cds
 JVM defaults (JRE 25)|+jre25"}
