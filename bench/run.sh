@@ -9,7 +9,7 @@
 #   bench/run.sh shipped    every service its own process, like pods: the images' JRE 25 with its AOT
 #                           cache against the previous JRE 17 with its class archive and other
 #                           candidates, the scale-out case, and the limit (bench/Limit.java); about
-#                           35 minutes; needs Temurin 25 ($JAVA25) besides the JDK 17+ on the PATH
+#                           30 minutes; needs Temurin 25 ($JAVA25) besides the JDK 17+ on the PATH
 #   bench/run.sh profile    where the CPU goes: async-profiler on each process at steady state
 #                           (not part of everything)
 # Linux on x86-64 or arm64 (it reads /proc); the Maven repository is wherever Maven's settings put it.
@@ -255,8 +255,22 @@ scale_out() { # flags -> "r1/r2/..." hashes/s of $SCALE_OUT worker processes at 
     echo "$out"
 }
 
+sampled_worker() { # flags seconds ; sets $worker and counts: a worker of 32 loops, every delay 0, against the rng and
+    local start t   # hasher on BASE+1 and +2, and its hashes counted each second from its launch
+    start=$(ms_now)
+    start_pod "$1" worker $((BASE + 4)) REDIS_URL=redis://127.0.0.1:$((BASE + 9)) RNG_URL=http://127.0.0.1:$((BASE + 1)) \
+        HASHER_URL=http://127.0.0.1:$((BASE + 2)) WORKER_CONCURRENCY=32 WORKER_DELAY_MS=0
+    worker=$pid
+    wait_ready $((BASE + 4)) 20000 > /dev/null
+    counts=()
+    for t in $(seq 1 "$2"); do
+        at_ms $((start + t * 1000))
+        counts+=("$(hashes_now)")
+    done
+}
+
 pods() { # label flags -> one table row: start-up, warm-up, steady hashes/s, RSS, scale-out
-    local label=$1 flags=$2 name t start_ms times=()
+    local label=$1 flags=$2 name t times=()
     [[ $flags == *+cds* ]] && make_cds_archives "$flags"
     [[ $flags == *+aot* ]] && make_aot_caches "$flags"
     for name in rng hasher webui worker; do   # start-up, one at a time: median of 3
@@ -284,47 +298,30 @@ pods() { # label flags -> one table row: start-up, warm-up, steady hashes/s, RSS
     start_pod "$flags" rng $((BASE + 1)) RNG_DELAY_MS=0; rng=$pid
     start_pod "$flags" hasher $((BASE + 2)) HASHER_DELAY_MS=0; hasher=$pid
     for t in 1 2; do wait_ready $((BASE + t)) 20000 > /dev/null; done
-    start_ms=$(ms_now)
-    start_pod "$flags" worker $((BASE + 4)) "${worker_env[@]}" WORKER_CONCURRENCY=32 WORKER_DELAY_MS=0
-    worker=$pid
-    wait_ready $((BASE + 4)) 20000 > /dev/null
-    local samples=()
-    for t in $(seq 1 "$WARM_WINDOW"); do
-        at_ms $((start_ms + t * 1000))
-        samples+=("$t:$(hashes_now)")
-    done
+    local counts; sampled_worker "$flags" "$WARM_WINDOW"; local loaded="${counts[*]}"
     local after="$(rss_mib $rng)/$(rss_mib $hasher)/$(rss_mib $webui)/$(rss_mib $worker)"
     # A new worker joining: the first one stopped, a fresh one launched against the rng and hasher now warm, as
-    # `kubectl scale` adds a pod to a running miner; sampled each second for $JOIN_WINDOW s from its launch.
+    # `kubectl scale` adds a pod to a running miner.
     stop "$worker"
-    start_ms=$(ms_now)
-    start_pod "$flags" worker $((BASE + 4)) "${worker_env[@]}" WORKER_CONCURRENCY=32 WORKER_DELAY_MS=0
-    worker=$pid
-    wait_ready $((BASE + 4)) 20000 > /dev/null
-    local joined=()
-    for t in $(seq 1 "$JOIN_WINDOW"); do
-        at_ms $((start_ms + t * 1000))
-        joined+=("$(hashes_now)")
-    done
+    sampled_worker "$flags" "$JOIN_WINDOW"; local joined="${counts[*]}"
     stop "$rng" "$hasher" "$webui" "$worker"
     local scaled; scaled=$(scale_out "$flags")
-    # Steady: the rate over the last third; warm-up: from launch until a 3 s average first reaches 90 % of it.
-    # The new worker's warm-up: until a 3 s average first reaches 90 % of the first worker's steady rate.
-    printf '%s\n' "${samples[@]}" | awk -F: -v label="$label" -v startup="${times[*]}" -v idle="$idle" \
-        -v after="$after" -v n="$WARM_WINDOW" -v scaled="$scaled" -v linear="$linear" -v joined="${joined[*]}" '
-        { at[$1] = $2 }
-        END {
-            from = int(n * 2 / 3); steady = (at[n] - at[from]) / (n - from)
-            warm = "> " n " s"
-            for (t = 4; t <= n; t++) if ((at[t] - at[t - 3]) / 3 >= 0.9 * steady) { warm = t " s"; break }
-            k = split(joined, j, " "); join = "> " k " s"
-            for (t = 4; t <= k; t++) if ((j[t] - j[t - 3]) / 3 >= 0.9 * steady) { join = t " s"; break }
-            warm = warm " / " join
+    # Steady: the first worker's rate over the last third; warm-up, of each worker: from its launch until a 3 s
+    # average first reaches 90 % of that.
+    awk -v label="$label" -v startup="${times[*]}" -v idle="$idle" -v after="$after" -v loaded="$loaded" \
+        -v joined="$joined" -v scaled="$scaled" -v linear="$linear" '
+        function warmup(counts, steady,    c, k, t) {
+            k = split(counts, c, " ")
+            for (t = 4; t <= k; t++) if ((c[t] - c[t - 3]) / 3 >= 0.9 * steady) return t " s"
+            return "> " k " s"
+        }
+        BEGIN {
+            n = split(loaded, at, " "); from = int(n * 2 / 3); steady = (at[n] - at[from]) / (n - from)
             split(startup, s, " ")
             k = split(scaled, r, "/"); pct = ""
             for (i = 1; i <= k; i++) pct = pct (i > 1 ? " / " : "") sprintf("%.0f %%", 100 * r[i] / linear)
-            printf "| %s | %s / %s / %s / %s ms | %s | %.0f | %s MiB | %s MiB | %s (%s) |\n", label, s[1], s[2], s[3],
-                s[4], warm, steady, idle, after, scaled, pct
+            printf "| %s | %s / %s / %s / %s ms | %s / %s | %.0f | %s MiB | %s MiB | %s (%s) |\n", label, s[1], s[2],
+                s[3], s[4], warmup(loaded, steady), warmup(joined, steady), steady, idle, after, scaled, pct
         }'
 }
 

@@ -29,7 +29,10 @@ starts() { # java arguments... -> the median of 5 starts, ms from `java` to the 
         began=$(date +%s%3N)
         "$JAVA25" "$@" -cp "$cp" Limit serve "$PORT" > /dev/null 2>&1 &
         pid=$!
-        until curl -fs -o /dev/null "http://127.0.0.1:$PORT/"; do sleep 0.005; done
+        until curl -fs -o /dev/null "http://127.0.0.1:$PORT/"; do
+            (( $(date +%s%3N) - began < 20000 )) || { echo "startup-floor: no answer within 20 s" >&2; exit 1; }
+            sleep 0.005
+        done
         runs+=($(( $(date +%s%3N) - began )))
         kill "$pid"; wait "$pid" 2>/dev/null || true
     done

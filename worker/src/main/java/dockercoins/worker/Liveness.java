@@ -3,6 +3,8 @@ package dockercoins.worker;
 import dockercoins.shared.PlainText;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * The worker's /healthz: fails when no loop has got anywhere for longer than a turn can take however rng, hasher and
  * Redis fare. A failed turn still ends and is retried within a second, and a loop holding off while Redis is away wakes
@@ -14,11 +16,13 @@ final class Liveness {
     private static final int STUCK_MARGIN_MS = 5000;
 
     private final long turnAtMostMs;
+    /** A stopping worker's loops end on purpose: that is not stuck. */
+    private final BooleanSupplier stopping;
     /** When a loop last got anywhere: finished a turn, failed one, or held off for Redis. */
     private volatile long progressedAtNanos = System.nanoTime();
-    private volatile boolean stopping;
 
-    Liveness(WorkerConfig config) {
+    Liveness(WorkerConfig config, BooleanSupplier stopping) {
+        this.stopping = stopping;
         this.turnAtMostMs = config.delayMs() + config.reportMs()
             + 2L * (RngAndHasher.CONNECT_TIMEOUT_MS + RngAndHasher.REQUEST_TIMEOUT_MS) + STUCK_MARGIN_MS;
     }
@@ -28,14 +32,9 @@ final class Liveness {
         progressedAtNanos = System.nanoTime();
     }
 
-    /** A stopping worker's loops end on purpose: that is not stuck. */
-    void stopping() {
-        stopping = true;
-    }
-
     void handle(RoutingContext rc) {
         long stuckForMs = (System.nanoTime() - progressedAtNanos) / 1_000_000;
-        if (stopping || stuckForMs <= turnAtMostMs) {
+        if (stopping.getAsBoolean() || stuckForMs <= turnAtMostMs) {
             PlainText.reply(rc, 200, "ok");
             return;
         }

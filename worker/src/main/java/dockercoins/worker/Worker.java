@@ -49,7 +49,8 @@ public final class Worker extends VerticleBase {
     private Worker(WorkerConfig config, HttpEdge http) {
         this.config = config;
         this.http = http;
-        this.liveness = new Liveness(config);
+        // /healthz runs on this verticle's event loop, the one that sets stopping.
+        this.liveness = new Liveness(config, () -> stopping);
     }
 
     public static void main(String[] args) {
@@ -135,7 +136,6 @@ public final class Worker extends VerticleBase {
     /** No loop starts another turn; completes once the turns in flight are done, or after {@code grace}. */
     private Future<Void> stopMining(Duration grace) {
         stopping = true;
-        liveness.stopping();
         pauses.cutShort();
         return Future.join(loops).<Void>mapEmpty()
             .timeout(grace.toMillis(), TimeUnit.MILLISECONDS)
